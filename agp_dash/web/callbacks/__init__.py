@@ -1,0 +1,9 @@
+"""Callback registration: ``register_callbacks(app)`` calls each stage module's ``register``."""
+from __future__ import annotations
+
+from agp_dash.web.callbacks import home, stages
+
+
+def register_callbacks(app) -> None:
+    for module in (home, stages):
+        module.register(app)

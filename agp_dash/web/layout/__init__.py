@@ -1,0 +1,1 @@
+"""Layouts: component trees only, no callbacks."""
