@@ -64,7 +64,12 @@ def normalize_matrix(adjacency: sparse.spmatrix, clamp: float = 1e-10) -> sparse
 
 def influence_vector(normalized: sparse.spmatrix, weights: np.ndarray,
                      max_iterations: int = MAX_ITERATIONS) -> tuple[np.ndarray, int]:
-    """Power series I = wÂ + wÂ² + … with an exact-zero stop; raises on a cycle."""
+    """Power series I = wÂ + wÂ² + … with an exact-zero stop; raises on a cycle.
+
+    In a DAG of N nodes every path has fewer than N edges, so needing N or more steps (or the
+    spec's cap of 1000) means a cycle, even one whose weights shrink towards zero.
+    """
+    max_iterations = min(max_iterations, normalized.shape[0])
     transposed = sparse.csr_matrix(normalized.T)  # x @ Â == Âᵀ x
     current = transposed @ np.asarray(weights, dtype=np.float64)
     total = current.copy()

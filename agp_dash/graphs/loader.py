@@ -49,13 +49,13 @@ def load_graph(source: str | os.PathLike | bytes | Mapping, *, max_bytes: int | 
     limit = DEFAULT_MAX_BYTES if max_bytes is None else int(max_bytes)
     if isinstance(source, Mapping):
         return graph_from_json(source, source_set=source_set)
-    data = _read_bytes(source, limit)
+    data = read_input_bytes(source, limit)
     obj = parse_json_bytes(data)
     return graph_from_json(obj, source_set=source_set, size_bytes=len(data))
 
 
 # ---------------------------------------------------------------------------- bytes
-def _read_bytes(source: Any, limit: int) -> bytes:
+def read_input_bytes(source: Any, limit: int) -> bytes:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
@@ -152,12 +152,12 @@ def graph_from_json(obj: Any, *, source_set: str | None = None,
     resolved = resolve_links(src_ids, tgt_ids, nodes["node_id"].to_numpy(dtype=object), kinds, layers,
                              nodes["feature_type"].to_numpy(dtype=object))
     for nid, positions in resolved.collisions.items():
-        warn.add("collision", f"node_id {describe_collision(nid, positions, kinds, layers)} is shared by "
+        warn.add("collision", f"the node_id {describe_collision(nid, positions, kinds, layers)} is shared by "
                               f"{len(positions)} nodes; links were attributed by the spec's rules", example=False)
     n_amb = int(resolved.ambiguous.sum())
     if n_amb:
         warn.add("ambiguous", f"{n_amb} link(s) from a colliding node_id could not be attributed for certain "
-                              "and were given to the error node, as Neuronpedia does", example=False)
+                              "and were given to the candidate Neuronpedia sorts last (the error node)", example=False)
     _check_links(resolved.source, resolved.target, kinds, len(nodes), warn)
     _check_logits(nodes, metadata, warn)
 
