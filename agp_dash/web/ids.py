@@ -41,6 +41,53 @@ class Home(StrEnum):
 
 class Graph(StrEnum):
     OPENED = "graph-opened"
+    ALERTS = "graph-alerts"
+    # open
+    UPLOAD = "graph-upload"
+    WORKSPACE_SELECT = "graph-workspace-select"
+    # generate
+    BACKEND = "graph-backend"
+    BACKEND_NOTE = "graph-backend-note"
+    EXAMPLES = "graph-examples"
+    PROMPT = "graph-prompt"
+    MODEL_ID = "graph-model-id"
+    SOURCE_SET = "graph-source-set"
+    MAX_FEATURE_NODES = "graph-max-feature-nodes"
+    NODE_THRESHOLD = "graph-node-threshold"
+    EDGE_THRESHOLD = "graph-edge-threshold"
+    MAX_N_LOGITS = "graph-max-n-logits"
+    DESIRED_LOGIT_PROB = "graph-desired-logit-prob"
+    SLUG = "graph-slug"
+    LIMITS_NOTE = "graph-limits-note"
+    PREVIEW_BTN = "graph-preview-btn"
+    PREVIEW = "graph-preview"
+    GENERATE_RUN = "graph-generate-run-btn"
+    GENERATE_CANCEL = "graph-generate-cancel-btn"
+    GENERATE_PROGRESS = "graph-generate-progress"
+    GENERATE_STATUS = "graph-generate-status"
+    # explore
+    VIEW = "graph-view"
+    SUMMARY = "graph-summary"
+    THRESHOLD = "graph-threshold"
+    KINDS = "graph-kinds"
+    LAYERS = "graph-layers"
+    POSITIONS = "graph-positions"
+    TOP_N = "graph-top-n"
+    FILTER_SUMMARY = "graph-filter-summary"
+    SCATTER = "graph-scatter"
+    LAYER_BAR = "graph-layer-bar"
+    COVERAGE = "graph-coverage"
+    STRENGTH = "graph-strength"
+    TABLE = "graph-table"
+    DETAILS = "graph-details"
+    # export
+    METRICS_MODE = "graph-metrics-mode"
+    DOWNLOAD_METRICS_BTN = "graph-download-metrics-btn"
+    DOWNLOAD_SELECTION_BTN = "graph-download-selection-btn"
+    DOWNLOAD_SELECTION_CSV_BTN = "graph-download-selection-csv-btn"
+    SAVE_SELECTION_BTN = "graph-save-selection-btn"
+    SAVE_STATUS = "graph-save-status"
+    DOWNLOAD = "graph-download"
 
 
 class Probe(StrEnum):

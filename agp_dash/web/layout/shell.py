@@ -7,7 +7,8 @@ from dash import dcc, html
 from agp_dash import __version__
 from agp_dash.web.ids import Shell, Store, Tab
 from agp_dash.web.layout.home import home_layout
-from agp_dash.web.layout.stages import graph_layout, group_layout, probe_layout
+from agp_dash.web.layout.graph import graph_layout
+from agp_dash.web.layout.stages import group_layout, probe_layout
 
 
 def navbar() -> dbc.Navbar:

@@ -3,28 +3,10 @@ from __future__ import annotations
 
 from dash import html
 
-from agp_dash.web.ids import Graph, Group, Probe
+from agp_dash.web.ids import Group, Probe
 from agp_dash.web.layout.stage_intro import stage_intro
 
 COMING = "Interactive tools for this stage are being built; the command line lists what exists now (agp --help)."
-
-
-def graph_layout() -> html.Div:
-    return html.Div([
-        stage_intro(
-            "1 · Graph",
-            "Generate or open an attribution graph for a prompt, compute each node's influence on "
-            "the output, explore it by layer and position, and select the features that carry most "
-            "of the influence.",
-            needs=["a prompt and a backend (the bundled local model works offline), or",
-                   "a graph JSON file (Neuronpedia, circuit-tracer), or one from the workspace"],
-            produces=["graphs/<slug>.json with its manifest",
-                      "static metrics CSV (seed-v2 or agp-default)",
-                      "selections/<name>.json: the Selected Features JSON"],
-            status=COMING,
-        ),
-        html.Div(id=Graph.OPENED, className="agp-opened"),
-    ])
 
 
 def probe_layout() -> html.Div:

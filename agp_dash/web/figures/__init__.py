@@ -1,0 +1,1 @@
+"""Pure Plotly figure builders: data and selection in, figure out (no Dash, no I/O)."""
