@@ -48,8 +48,9 @@ def resolve_links(sources: list, targets: list, node_ids: np.ndarray, kinds: np.
                  for c in np.flatnonzero(counts > 1).tolist()}
     pos_of_unique[counts > 1] = -2
 
-    src_code = lookup.get_indexer(sources)
-    tgt_code = lookup.get_indexer(targets)
+    # object-dtype indexes: pandas 3 would otherwise infer (and copy into) a string dtype
+    src_code = lookup.get_indexer(pd.Index(sources, dtype=object, copy=False))
+    tgt_code = lookup.get_indexer(pd.Index(targets, dtype=object, copy=False))
     _reject_unknown(src_code, sources, targets, "source")
     _reject_unknown(tgt_code, sources, targets, "target")
     src = pos_of_unique[src_code]

@@ -16,6 +16,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,10 @@ def load_graph(source: str | os.PathLike | bytes | Mapping, *, max_bytes: int | 
     if isinstance(source, Mapping):
         return graph_from_json(source, source_set=source_set)
     data = read_input_bytes(source, limit)
-    obj = parse_json_bytes(data)
-    return graph_from_json(obj, source_set=source_set, size_bytes=len(data))
+    size = len(data)
+    text = decode_json_bytes(data)
+    del data  # peak memory is reached while parsing: keep only one copy of the file alive
+    return graph_from_json(parse_json_text(text), source_set=source_set, size_bytes=size)
 
 
 # ---------------------------------------------------------------------------- bytes
@@ -69,7 +72,7 @@ def read_input_bytes(source: Any, limit: int) -> bytes:
         data = _gunzip(data, limit)
     if len(data) > limit:
         raise InputError(f"The graph is {_mb(len(data))}, larger than the limit of {_mb(limit)}.")
-    if not data.strip():
+    if not data or data.isspace():  # isspace() makes no copy of a large file
         raise InputError("The graph file is empty.")
     return data
 
@@ -105,19 +108,30 @@ def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
-def parse_json_bytes(data: bytes) -> Any:
-    """``json.loads`` with one-sentence errors (not JSON, not UTF-8)."""
+def decode_json_bytes(data: bytes) -> str:
+    """Bytes -> text as ``json.loads`` would decode them (UTF-8 with or without BOM, UTF-16/32)."""
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     try:
-        return json.loads(data)
+        return data.decode(json.detect_encoding(data), "surrogatepass")
+    except UnicodeDecodeError:
+        raise InputError("The graph file is not UTF-8 text, so it cannot be a graph JSON.") from None
+
+
+def parse_json_text(text: str):
+    """``json.loads`` with one-sentence errors."""
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"The graph file is not valid JSON: {err.msg} at line {err.lineno}, "
                          f"column {err.colno}.") from None
-    except UnicodeDecodeError:
-        raise InputError("The graph file is not UTF-8 text, so it cannot be a graph JSON.") from None
     except RecursionError:
         raise InputError("The graph file is nested too deeply to be a graph JSON.") from None
+
+
+def parse_json_bytes(data: bytes):
+    """``json.loads`` on bytes with one-sentence errors (not JSON, not UTF-8)."""
+    return parse_json_text(decode_json_bytes(data))
 
 
 # ----------------------------------------------------------------------- structure
@@ -172,7 +186,7 @@ def graph_from_json(obj: Any, *, source_set: str | None = None,
 
 def _type_name(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+            int: "an integer", float: "a decimal number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _check_metadata(metadata: dict, warn: "_Warnings") -> None:
@@ -353,11 +367,15 @@ def _dedupe_keys(keys: list[str], warn: "_Warnings") -> None:
 
 
 # ----------------------------------------------------------------------------- links
-def _extract_links(links: list) -> tuple[list, list, np.ndarray]:
+def _extract_links(links: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sources, targets) as object arrays of node_id strings, weights as float64.
+
+    ``map(itemgetter)`` runs the per-link work in C; types are checked column-wise.
+    """
     try:
-        sources = [link["source"] for link in links]
-        targets = [link["target"] for link in links]
-        weights = [link["weight"] for link in links]
+        sources = list(map(itemgetter("source"), links))
+        targets = list(map(itemgetter("target"), links))
+        weights = list(map(itemgetter("weight"), links))
     except (KeyError, TypeError):
         _diagnose_links(links)
         raise  # pragma: no cover - _diagnose_links always raises
@@ -370,7 +388,7 @@ def _extract_links(links: list) -> tuple[list, list, np.ndarray]:
         raise InputError(f"Link {i} ({sources[i]} -> {targets[i]}) has weight {weights[i]!r} of type "
                          f"{_type_name(weights[i])}; expected a number.")
     try:
-        w = np.asarray(weights, dtype=np.float64)
+        w = np.fromiter(weights, dtype=np.float64, count=len(weights))
     except OverflowError:  # an integer too large for float64
         raise InputError("A link weight is an integer too large to be a float.") from None
     bad = np.flatnonzero(~np.isfinite(w))
@@ -379,7 +397,13 @@ def _extract_links(links: list) -> tuple[list, list, np.ndarray]:
         more = f" ({bad.size} links are affected)" if bad.size > 1 else ""
         raise InputError(f"Link {i} ({sources[i]} -> {targets[i]}) has a non-finite weight ({w[i]}){more}; "
                          "the file is corrupt.")
-    return sources, targets, w
+    return _object_array(sources), _object_array(targets), w
+
+
+def _object_array(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)  # filled by slice: no per-item Python loop
+    out[:] = values
+    return out
 
 
 def _diagnose_links(links: list) -> None:
@@ -395,18 +419,21 @@ def _diagnose_links(links: list) -> None:
 def _check_links(src: np.ndarray, tgt: np.ndarray, kinds: np.ndarray, n: int, warn: "_Warnings") -> None:
     if not src.size:
         return
-    into_sources = np.isin(kinds[tgt], [ERROR, EMBEDDING])
-    if into_sources.any():
-        warn.add("direction", f"{int(into_sources.sum())} link(s) go into embedding or error nodes", example=False)
-    from_logits = kinds[src] == LOGIT
-    if from_logits.any():
-        warn.add("direction", f"{int(from_logits.sum())} link(s) leave logit nodes", example=False)
-    loops = src == tgt
-    if loops.any():
-        warn.add("self_loop", f"{int(loops.sum())} self-loop link(s); influence cannot be computed on a cycle",
-                 example=False)
+    pure_source = np.isin(kinds, [ERROR, EMBEDDING])  # per node, then gathered per link
+    into_sources = int(pure_source[tgt].sum())
+    if into_sources:
+        warn.add("direction", f"{into_sources} link(s) go into embedding or error nodes", example=False)
+    from_logits = int((kinds == LOGIT)[src].sum())
+    if from_logits:
+        warn.add("direction", f"{from_logits} link(s) leave logit nodes", example=False)
+    loops = int((src == tgt).sum())
+    if loops:
+        warn.add("self_loop", f"{loops} self-loop link(s); influence cannot be computed on a cycle", example=False)
     pair = tgt.astype(np.int64) * n + src
-    n_dup = pair.size - np.unique(pair).size
+    steps = np.diff(pair)
+    if (steps <= 0).any():  # files are normally sorted by (target, source): then no sort is needed
+        steps = np.diff(np.sort(pair))
+    n_dup = int((steps == 0).sum())
     if n_dup:
         warn.add("dup_link", f"{n_dup} duplicate link(s) to the same node pair; their weights are summed",
                  example=False)

@@ -123,7 +123,7 @@ def synthetic_graph(*, n_tokens: int = 8, n_layers: int = 4, n_features: int = 4
 
 
 def write_synthetic_graph(path: str | os.PathLike, *, n_tokens: int = 64, n_layers: int = 26,
-                          n_features: int = 10_000, n_logits: int = 10, in_degree: int = 120,
+                          n_features: int = 10_000, n_logits: int = 10, in_degree: int = 145,
                           seed: int = 0, slug: str = "synthetic-large") -> Path:
     """Write a (large) synthetic graph straight to text; the defaults give ~100 MB."""
     a = _arrays(n_tokens, n_layers, n_features, n_logits, in_degree, seed)

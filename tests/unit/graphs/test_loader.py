@@ -314,3 +314,22 @@ def test_self_loop_is_reported_as_a_cycle():
     assert any("self-loop" in w for w in graph.warnings)
     with pytest.raises(InputError, match="cycle"):
         graph.influence
+
+
+def test_ui_download_supernode_prefixed_clerps_are_kept_verbatim():
+    obj = b.hand_graph()
+    obj["nodes"][3]["clerp"] = '[Output "big" or "large"] Output "large" (p=0.420)'
+    obj["qParams"]["supernodes"] = [['Output "big" or "large"', "2_99_1"]]
+    obj["nodes"][1]["clerp"] = 'Err: mlp "  y"'
+    graph = load_graph(obj)
+    logit = graph.node("logit:99:1")
+    assert logit["label"].startswith("[Output") and logit["token_id"] == 99 and logit["token_prob"] == 0.5
+    assert graph.qparams["supernodes"][0][1] == "2_99_1"
+    assert graph.warnings == []
+
+
+def test_float_where_an_integer_is_required():
+    obj = b.hand_graph()
+    obj["nodes"][0]["ctx_idx"] = 1.0
+    with pytest.raises(InputError, match="'ctx_idx' of type a decimal number; expected an integer"):
+        load_graph(obj)
