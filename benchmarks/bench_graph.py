@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(real fixture not found: {UI_DOWNLOAD}; skipped)")
         start = time.perf_counter()
         featured = write_synthetic_graph(Path(tmp) / "featured.json", n_tokens=11, n_features=700,
-                                         in_degree=44, slug="synthetic-featured")
+                                         in_degree=49, slug="synthetic-featured")
         cases.append(("synthetic ~32k links", featured, 5))
         if "--quick" not in argv:
             big = write_synthetic_graph(Path(tmp) / "big.json")

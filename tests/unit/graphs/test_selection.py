@@ -2,7 +2,6 @@
 import datetime as dt
 import json
 
-import numpy as np
 import pytest
 
 from agp_dash.errors import InputError
