@@ -7,23 +7,9 @@ from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from agp_dash.web.ids import Graph, Shell
+from agp_dash.web.ids import Graph
+from tests.integration.browser_helpers import click, open_tab
 from tests.fixture_paths import real_fixture
-
-
-def open_graph_tab(dash_duo):
-    for link in dash_duo.driver.find_elements("css selector", f"#{Shell.TABS} .nav-link"):
-        if link.text == "Graph":
-            link.click()
-            return
-    raise AssertionError("no Graph tab")
-
-
-def click(dash_duo, element):
-    """Scroll the element to the middle of the window, then click it like a user would."""
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    time.sleep(0.3)
-    element.click()
 
 
 def upload(dash_duo, path):
@@ -37,7 +23,7 @@ def summary_text(dash_duo) -> str:
 def start_with_dallas(dash_duo, make_app):
     path = real_fixture("dallas", "graph.json")
     dash_duo.start_server(make_app())
-    open_graph_tab(dash_duo)
+    open_tab(dash_duo, "Graph")
     upload(dash_duo, path)
     dash_duo.wait_for_contains_text(f"#{Graph.SUMMARY}", "gemma-2-2b", timeout=20)
     dash_duo.wait_for_contains_text(f"#{Graph.FILTER_SUMMARY}", "Showing", timeout=20)
@@ -56,11 +42,13 @@ def test_gr01_upload_shows_graph_summary_scatter_and_table(dash_duo, make_app):
 def test_gr02_slider_changes_selection_and_summary(dash_duo, make_app):
     start_with_dallas(dash_duo, make_app)
     before = summary_text(dash_duo)
-    slider = dash_duo.find_element(f"#{Graph.THRESHOLD}")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", slider)
-    dash_duo.click_at_coord_fractions(slider, 0.15, 0.5)
+    # Dash 4's slider has a number box beside the rail: type a new τ there.
+    box = dash_duo.find_element(f"#{Graph.THRESHOLD} input")
+    click(dash_duo, box)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.3", Keys.ENTER)
     until(lambda: summary_text(dash_duo) != before, 10)
-    assert "cumulative influence ≤ 0.2" in summary_text(dash_duo) or "cumulative influence ≤ 0.1" in summary_text(dash_duo)
+    assert "cumulative influence ≤ 0.3 (stored) hid" in summary_text(dash_duo)
     assert dash_duo.get_logs() == []
 
 
@@ -111,7 +99,7 @@ def test_gr06_bad_upload_shows_one_clear_error(dash_duo, make_app, tmp_path):
     bad = tmp_path / "not-a-graph.json"
     bad.write_text('{"hello": 1}')
     dash_duo.start_server(make_app())
-    open_graph_tab(dash_duo)
+    open_tab(dash_duo, "Graph")
     upload(dash_duo, bad)
     dash_duo.wait_for_contains_text(f"#{Graph.ALERTS}", "Could not open not-a-graph.json", timeout=10)
     assert "Traceback" not in dash_duo.find_element(f"#{Graph.ALERTS}").text

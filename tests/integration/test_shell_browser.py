@@ -5,25 +5,17 @@ from dash.testing.wait import until
 
 from agp_dash.web.ids import Home, Shell, Tab
 from tests.fixture_paths import REPO_ROOT
+from tests.integration.browser_helpers import open_tab
 
 TAB_TEXT = {Tab.HOME: "Workspace", Tab.GRAPH: "1 · Graph", Tab.PROBE: "2 · Probe", Tab.GROUP: "3 · Group"}
-
-
-def click_tab(dash_duo, label):
-    dash_duo.find_element(f"#{Shell.TABS} .nav-link:nth-child(1)")  # tabs rendered
-    for link in dash_duo.driver.find_elements("css selector", f"#{Shell.TABS} .nav-link"):
-        if link.text == label:
-            link.click()
-            return
-    raise AssertionError(f"no tab labelled {label!r}")
 
 
 def test_br01_loads_and_switches_through_all_tabs(dash_duo, make_app):
     dash_duo.start_server(make_app())
     dash_duo.wait_for_contains_text(f"#{Shell.NAVBAR}", "Attribution Graph Probing")
     for label, tab in (("Graph", Tab.GRAPH), ("Probe", Tab.PROBE), ("Group", Tab.GROUP), ("Home", Tab.HOME)):
-        click_tab(dash_duo, label)
-        dash_duo.wait_for_contains_text(".tab-content .active", TAB_TEXT[tab])
+        open_tab(dash_duo, label)
+        dash_duo.wait_for_contains_text(".tab-content > .tab-pane.active", TAB_TEXT[tab])
     assert dash_duo.get_logs() == []
 
 
@@ -47,7 +39,7 @@ def test_br03_workspace_table_opens_artefact_in_its_stage(dash_duo, make_app):
     dash_duo.find_element(f"#{Home.WORKSPACE_GRID} .ag-row .ag-cell").click()
     until(lambda: dash_duo.find_element(f"#{Home.OPEN_BTN}").is_enabled(), 5)
     dash_duo.find_element(f"#{Home.OPEN_BTN}").click()
-    dash_duo.wait_for_contains_text(".tab-content .active", "graphs/dallas.json")
+    dash_duo.wait_for_contains_text(".tab-content > .tab-pane.active", "graphs/dallas.json")
     assert dash_duo.get_logs() == []
 
 
