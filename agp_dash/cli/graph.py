@@ -2,6 +2,7 @@
 
     agp graph info GRAPH.json [--json]
     agp graph metrics GRAPH.json [-o METRICS.csv] [--mode agp-default|seed-v2]
+    agp graph generate --prompt "…" [--backend local|neuronpedia] [settings] [-o GRAPH.json]
     agp graph select GRAPH.json --max-cumulative 0.8 [--include-errors] [--layers 0-5,10]
                      [--positions …] [--kinds feature,embedding] [--top-n N] [--basis stored|graph]
                      [--mode agp-default|seed-v2] -o SELECTED.json [--csv SELECTED.csv]
@@ -53,6 +54,29 @@ def add_parser(subparsers) -> None:
     select.add_argument("-o", "--output", required=True, help="Selected Features JSON to write")
     select.add_argument("--csv", help="also write the selected nodes as CSV")
     select.set_defaults(func=run_select)
+
+
+    generate = commands.add_parser("generate", help="generate a graph for a prompt through a backend",
+                                   description="Generate an attribution graph and keep it in the workspace "
+                                               "(AGP_HOME/graphs) with its manifest.")
+    generate.add_argument("--backend", default="local", help="graph backend (default: local)")
+    generate.add_argument("--prompt", required=True, help="the prompt to attribute")
+    for flag, kind, text in _GENERATION_FLAGS:
+        generate.add_argument(flag, type=kind, default=None, help=f"{text} (default: the backend's)")
+    generate.add_argument("--slug", default=None, help="graph slug (default: from the prompt and the time)")
+    generate.add_argument("-o", "--output", help="also write the graph JSON here")
+    generate.set_defaults(func=run_generate)
+
+
+_GENERATION_FLAGS = (
+    ("--model-id", str, "model id"),
+    ("--source-set", str, "transcoder source set"),
+    ("--max-feature-nodes", int, "most feature nodes to attribute"),
+    ("--node-threshold", float, "node pruning threshold"),
+    ("--edge-threshold", float, "edge pruning threshold"),
+    ("--max-n-logits", int, "most logit targets"),
+    ("--desired-logit-prob", float, "logit targets up to this cumulative probability"),
+)
 
 
 def _graph_argument(parser: argparse.ArgumentParser) -> None:
@@ -176,4 +200,34 @@ def run_select(args) -> int:
         print(f"  {line}")
     if args.csv:
         print(f"wrote {selection.n_selected} rows to {selection.write_csv(args.csv)}")
+    return 0
+
+
+# --------------------------------------------------------------------- generate
+def run_generate(args) -> int:
+    from dataclasses import replace
+
+    from agp_dash.atomic import atomic_write_bytes
+    from agp_dash.generation import generate_and_save, load_builtin_backends
+    from agp_dash.graphs.backends import get_backend
+    from agp_dash.settings import Settings
+    from agp_dash.workspace import Workspace
+
+    load_builtin_backends()
+    backend = get_backend(args.backend)
+    overrides = {flag.lstrip("-").replace("-", "_"): getattr(args, flag.lstrip("-").replace("-", "_"))
+                 for flag, _kind, _text in _GENERATION_FLAGS}
+    overrides["slug"] = args.slug
+    settings = replace(backend.defaults, **{k: v for k, v in overrides.items() if v is not None})
+    workspace = Workspace(Settings.from_env().home).ensure()
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"  {fraction:4.0%} {message}", file=sys.stderr, flush=True)
+
+    artefact = generate_and_save(workspace, backend, args.prompt, settings, progress=progress,
+                                 producer="agp graph generate")
+    print(f"generated {artefact.artefact_id} ({artefact.manifest['summary']['n_nodes']} nodes, "
+          f"{artefact.manifest['summary']['n_links']} links) in {workspace.root}")
+    if args.output:
+        print(f"wrote {atomic_write_bytes(args.output, artefact.path.read_bytes())}")
     return 0
