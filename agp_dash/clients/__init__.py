@@ -12,7 +12,7 @@ Neuronpedia (spec §1):
 from agp_dash.clients.neuronpedia import GraphDownload, NeuronpediaClient, TokenizeResult
 from agp_dash.clients.np_activations import (ActivationRecord, Probe, SourceRecord, baseline_probe,
                                              features_from_graph, probe_features)
-from agp_dash.clients.np_backend import NeuronpediaBackend
+from agp_dash.clients.neuronpedia_backend import NeuronpediaBackend
 from agp_dash.clients.np_cache import ResponseCache
 from agp_dash.clients.np_errors import (AuthError, BusyError, CancelledError, ForbiddenError, GraphInvalidError,
                                         InvalidResponseError, NeuronpediaConnectionError, NeuronpediaError,
