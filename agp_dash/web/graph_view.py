@@ -92,12 +92,20 @@ def view_setup(graph: AttributionGraph, artefact_id: str) -> ViewSetup:
     threshold = round(min(max(graph.node_threshold or 1.0, 0.05), 1.0), 2)
     return ViewSetup(
         threshold=threshold, threshold_max=1.0, layer_min=lo, layer_max=max(hi, lo + 1),
-        layer_marks={int(v): ("Emb" if v < 0 else str(v)) for v in np.unique(layers)},
+        layer_marks=sparse_marks(np.unique(layers), lambda v: "Emb" if v < 0 else str(v)),
         position_max=position_max,
-        position_marks={i: {"label": t.strip()[:8] or "␣"} for i, t in enumerate(tokens)},
+        position_marks=sparse_marks(np.arange(len(tokens)), lambda i: tokens[i].strip()[:6] or "␣"),
         scatter=figs.scatter_figure(frame, tokens, graph.n_layers, INFLUENCE, uirevision=artefact_id),
         strength=figs.strength_figure(frame, INFLUENCE),
     )
+
+
+def sparse_marks(values, label, most: int = 12) -> dict:
+    """Slider marks for at most ``most`` evenly spaced values (first and last always shown)."""
+    values = [int(v) for v in values]
+    step = max(1, -(-len(values) // most))
+    shown = values[::step] + ([values[-1]] if values and (len(values) - 1) % step else [])
+    return {v: label(v) for v in shown}
 
 
 # -- filtering ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ class Home(StrEnum):
 class Graph(StrEnum):
     OPENED = "graph-opened"
     ALERTS = "graph-alerts"
+    SOURCE_PANEL = "graph-source-panel"
     # open
     UPLOAD = "graph-upload"
     WORKSPACE_SELECT = "graph-workspace-select"

@@ -61,8 +61,9 @@ def test_gr03_box_select_filters_table_and_bars(dash_duo, make_app):
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", drag)
     time.sleep(0.3)
     w, h = drag.size["width"], drag.size["height"]
-    ActionChains(dash_duo.driver).move_to_element_with_offset(drag, int(w * 0.02), int(h * 0.02)) \
-        .click_and_hold().move_by_offset(int(w * 0.45), int(h * 0.6)).release().perform()
+    # Box the right half of the plot (the last prompt positions, where Dallas's features are).
+    ActionChains(dash_duo.driver).move_to_element_with_offset(drag, int(w * 0.55), int(h * 0.03)) \
+        .click_and_hold().move_by_offset(int(w * 0.43), int(h * 0.94)).release().perform()
     until(lambda: dash_duo.find_element(f"#{Graph.TABLE} .ag-paging-row-summary-panel").text != paging_before, 10)
     until(lambda: dash_duo.find_element(f"#{Graph.LAYER_BAR}").get_attribute("innerHTML") != bars_before, 10)
     assert dash_duo.get_logs() == []
@@ -104,3 +105,17 @@ def test_gr06_bad_upload_shows_one_clear_error(dash_duo, make_app, tmp_path):
     dash_duo.wait_for_contains_text(f"#{Graph.ALERTS}", "Could not open not-a-graph.json", timeout=10)
     assert "Traceback" not in dash_duo.find_element(f"#{Graph.ALERTS}").text
     assert dash_duo.get_logs() == []
+
+
+def test_gr07_screenshot_for_the_readme(dash_duo, make_app):
+    """The Graph tab with a real graph; writes docs/ only with AGP_UPDATE_SCREENSHOTS=1."""
+    from tests.fixture_paths import REPO_ROOT
+
+    start_with_dallas(dash_duo, make_app)
+    dash_duo.driver.set_window_size(1400, 1500)
+    dash_duo.driver.execute_script("window.scrollTo(0, document.getElementById(arguments[0]).offsetTop - 10);",
+                                   str(Graph.SUMMARY))
+    time.sleep(1.0)
+    folder = REPO_ROOT / ("docs" if os.environ.get("AGP_UPDATE_SCREENSHOTS") == "1" else ".scratch")
+    folder.mkdir(exist_ok=True)
+    assert dash_duo.driver.save_screenshot(str(folder / "screenshot-graph.png"))

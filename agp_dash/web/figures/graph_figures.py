@@ -116,7 +116,8 @@ def layer_bar_figure(nodes: pd.DataFrame, influence_column: str, n_layers: int) 
         fig.add_trace(go.Bar(x=sums.index.to_numpy(), y=sums.to_numpy(), name=KIND_LABELS[kind],
                              marker_color=KIND_COLORS[kind]))
     yt, yl = layer_tick_labels(nodes["layer"].to_numpy(), n_layers) if len(nodes) else ([], [])
-    fig.update_layout(**_BASE_LAYOUT, barmode="stack", height=300, title=dict(text="Influence by layer", x=0.5),
+    fig.update_layout(**{**_BASE_LAYOUT, "legend": dict(orientation="h", y=-0.3, x=0)}, barmode="stack",
+                      height=320, title=dict(text="Influence by layer", x=0.5),
                       xaxis=dict(title="layer", tickvals=yt, ticktext=yl),
                       yaxis=dict(title="influence (share)"))
     return fig

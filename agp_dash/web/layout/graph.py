@@ -16,6 +16,8 @@ KIND_OPTIONS = [
     {"label": "Logits", "value": "logit"},
 ]
 
+SMALL_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
 NODE_COLUMNS = [
     {"field": "key", "hide": True},
     {"field": "node_id", "headerName": "Node", "width": 150, "pinned": "left"},
@@ -84,7 +86,6 @@ def generate_card() -> dbc.Card:
                    size="sm", className="mb-2"),
         html.Div(id=Graph.PREVIEW, className="mb-2 agp-token-preview"),
         progress_block(Graph.GENERATE_RUN, Graph.GENERATE_CANCEL, Graph.GENERATE_PROGRESS, "Generate graph"),
-        html.Div(id=Graph.GENERATE_STATUS, className="mt-2"),
     ]), className="mb-3")
 
 
@@ -140,12 +141,14 @@ def explore_panel() -> html.Div:
         ]),
         dbc.Row([
             dbc.Col(dcc.Graph(id=Graph.SCATTER, config={"displaylogo": False}), lg=8),
-            dbc.Col(html.Div(id=Graph.DETAILS, className="agp-details"), lg=4),
+            dbc.Col(html.Div(html.P("Click a node in the plot or a row in the table to see its details, "
+                                     "strongest edges and Neuronpedia page.", className="text-muted small mt-5"),
+                             id=Graph.DETAILS, className="agp-details"), lg=4),
         ]),
         dbc.Row([
-            dbc.Col(dcc.Graph(id=Graph.LAYER_BAR, config={"displaylogo": False}), lg=4),
-            dbc.Col(dcc.Graph(id=Graph.COVERAGE, config={"displaylogo": False}), lg=4),
-            dbc.Col(dcc.Graph(id=Graph.STRENGTH, config={"displaylogo": False}), lg=4),
+            dbc.Col(dcc.Graph(id=Graph.LAYER_BAR, config=SMALL_CHART_CONFIG), lg=4),
+            dbc.Col(dcc.Graph(id=Graph.COVERAGE, config=SMALL_CHART_CONFIG), lg=4),
+            dbc.Col(dcc.Graph(id=Graph.STRENGTH, config=SMALL_CHART_CONFIG), lg=4),
         ]),
         dag.AgGrid(id=Graph.TABLE, columnDefs=NODE_COLUMNS, rowData=[], getRowId="params.data.key",
                    dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": True,
@@ -168,7 +171,12 @@ def graph_layout() -> html.Div:
                       "selections/<slug>-selection.json: the Selected Features JSON"],
         ),
         html.Div(id=Graph.ALERTS),
-        dbc.Row([dbc.Col(open_card(), lg=4), dbc.Col(generate_card(), lg=8)]),
+        # Folds away once a graph is open, so the graph itself is at the top; click to reopen.
+        dbc.Accordion(dbc.AccordionItem(
+            dbc.Row([dbc.Col(open_card(), lg=4), dbc.Col(generate_card(), lg=8)]),
+            title="Open or generate a graph", item_id="source"),
+            id=Graph.SOURCE_PANEL, active_item="source", className="mb-3"),
+        html.Div(id=Graph.GENERATE_STATUS),
         html.Div(id=Graph.OPENED, className="agp-opened"),
         explore_panel(),
     ])

@@ -67,3 +67,11 @@ def test_gf07_bars_and_strength_sum_influence(nodes):
     assert list(feature_bar.x) == [0] and feature_bar.y[0] == pytest.approx(0.4)
     strength = figs.strength_figure(nodes, "share")
     assert dict(zip(strength.data[0].x, strength.data[0].y))["Error (MLP reconstruction)"] == pytest.approx(0.3)
+
+
+def test_gf08_slider_marks_are_sparse_but_keep_both_ends():
+    from agp_dash.web.graph_view import sparse_marks
+
+    marks = sparse_marks(range(-1, 27), str)
+    assert len(marks) <= 13 and -1 in marks and 26 in marks
+    assert sparse_marks([0, 1, 2], lambda v: f"t{v}") == {0: "t0", 1: "t1", 2: "t2"}
