@@ -392,6 +392,9 @@ class NeuronpediaClient:
         except NotFoundError as err:
             raise NotFoundError(f"Neuronpedia has no feature {source}/{index} for {model_id} (or no access).",
                                 status=404, endpoint=err.endpoint, server_message=err.server_message) from None
+        if "index" not in data or "layer" not in data:
+            raise InvalidResponseError(f"Neuronpedia's answer for feature {source}/{index} is not a feature "
+                                       "(no layer/index).", endpoint="/api/feature")
         return data
 
     def features(self, model_id: str, items: Iterable[tuple[str, int]], *,
