@@ -4,14 +4,15 @@ Neuronpedia (spec §1):
 
 * :class:`NeuronpediaClient` — one method per endpoint, plus generate/fetch flows;
 * :func:`probe_features` — activations of F features on P prompts in F × ⌈P/4⌉ calls, as an
-  activation dump; :func:`plan_probe_calls` — what such a run costs against the hourly limit;
+  activation dump; :func:`plan_probe_calls` / :func:`plan_probe_run` — what such a run costs
+  against the hourly limit (the latter counts cached values and the server's remaining quota);
 * :func:`feature_labels`, :func:`graph_labels` — labels for a graph's feature nodes;
 * :func:`generate_graph`, :func:`fetch_graph` — plain functions for the graph CLI;
 * :class:`NeuronpediaBackend` — the ``"neuronpedia"`` graph backend (registered on import).
 """
 from agp_dash.clients.neuronpedia import GraphDownload, NeuronpediaClient, TokenizeResult
 from agp_dash.clients.np_activations import (ActivationRecord, Probe, SourceRecord, baseline_probe,
-                                             features_from_graph, probe_features)
+                                             features_from_graph, plan_probe_run, probe_features)
 from agp_dash.clients.neuronpedia_backend import NeuronpediaBackend
 from agp_dash.clients.np_cache import ResponseCache
 from agp_dash.clients.np_errors import (AuthError, BusyError, CancelledError, ForbiddenError, GraphInvalidError,
@@ -33,5 +34,5 @@ __all__ = [
     "ResponseCache", "ServerError", "SlugTakenError", "SourceRecord", "SubgraphRejectedError", "TokenizeResult",
     "baseline_probe", "clerp_key", "feature_labels", "feature_ui_url", "features_from_graph", "fetch_graph",
     "generate_graph", "graph_labels", "graph_ui_url", "label_from_explanations", "parse_graph_url",
-    "plan_probe_calls", "probe_features", "save_graph", "subgraph_payload", "validate_subgraph_payload",
+    "plan_probe_calls", "plan_probe_run", "probe_features", "save_graph", "subgraph_payload", "validate_subgraph_payload",
 ]

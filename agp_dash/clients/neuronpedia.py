@@ -20,19 +20,21 @@ from urllib.parse import quote
 
 import requests
 
-from agp_dash.clients.np_activations import ActivationRecord, SourceRecord, parse_activation_items, parse_source_results
+from agp_dash.clients.np_activations import (ActivationRecord, SourceRecord, parse_activation_items,
+                                             parse_source_results)
 from agp_dash.clients.np_cache import ResponseCache
-from agp_dash.clients.np_errors import (AuthError, CancelledError, GraphInvalidError, InvalidResponseError, NeuronpediaConnectionError,
-                                        NeuronpediaError, NeuronpediaTimeoutError, NotFoundError, ForbiddenError,
-                                        RequestRejectedError, SlugTakenError, SubgraphRejectedError)
+from agp_dash.clients.np_errors import (AuthError, CancelledError, ForbiddenError, GraphInvalidError,
+                                        InvalidResponseError, NeuronpediaConnectionError, NeuronpediaError,
+                                        NeuronpediaTimeoutError, NotFoundError, RequestRejectedError, SlugTakenError,
+                                        SubgraphRejectedError)
 from agp_dash.clients.np_limits import (DEFAULT_SOURCE_SET, FEATURES_BATCH, GENERATION_MODELS, TEXTS_PER_CALL,
                                         token_cap)
 from agp_dash.clients.np_subgraphs import validate_subgraph_payload
 from agp_dash.clients.np_transport import Backoff, CallPolicy, Transport
 from agp_dash.clients.np_urls import GraphRef, graph_ui_url, parse_graph_url
 from agp_dash.errors import AgpError, InputError
-from agp_dash.graphs.schema import schema_errors
 from agp_dash.graphs.backends import GenerationLimits, GenerationSettings, PredictedLogit, TokenPreview
+from agp_dash.graphs.schema import schema_errors
 from agp_dash.graphs.slugs import make_slug
 from agp_dash.settings import DEFAULT_NEURONPEDIA_BASE_URL, Secret, Settings
 
@@ -204,7 +206,8 @@ class NeuronpediaClient:
         except RequestRejectedError as err:
             if "Slug/ID Exists" not in err.server_message:
                 raise
-            return self._recover(prompt, settings, report, cause=err)
+            # ours if an earlier attempt created it (same prompt); the row exists, so look once
+            return self._recover(prompt, settings, report, cause=err, polls=1)
         url = reply.get("s3url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidResponseError("Neuronpedia's generate answer has no graph URL (s3url); the graph may "
@@ -257,13 +260,12 @@ class NeuronpediaClient:
                              f"most {result.max_tokens} for {settings.model_id}. Shorten it.")
 
     def _recover(self, prompt: str, settings: GenerationSettings, report: Progress,
-                 cause: NeuronpediaError) -> GraphDownload:
+                 cause: NeuronpediaError, polls: int | None = None) -> GraphDownload:
         """Poll ``GET /graph/{model}/{slug}`` until the graph appears (spec §1.2.6)."""
-        polls = max(1, math.ceil(self.recovery_window_s / self.recovery_poll_s))
+        polls = polls or max(1, math.ceil(self.recovery_window_s / self.recovery_poll_s))
         wanted = _strip_bos(prompt)
         for attempt in range(polls):
-            report(0.5, f"Neuronpedia did not answer in time; checking whether graph {settings.slug} was "
-                        f"created ({attempt + 1}/{polls})…")
+            report(0.5, f"Checking whether Neuronpedia has graph {settings.slug} ({attempt + 1}/{polls})…")
             try:
                 row = self.graph_metadata(settings.model_id, settings.slug)
             except NotFoundError:
@@ -279,6 +281,9 @@ class NeuronpediaClient:
                 return result
             if attempt + 1 < polls:
                 self.transport.sleep(self.recovery_poll_s)
+        if isinstance(cause, RequestRejectedError):
+            raise SlugTakenError(f"The slug {settings.slug!r} is taken on Neuronpedia but its graph cannot be "
+                                 "read; choose another slug.", endpoint="/api/graph/generate")
         minutes = self.recovery_window_s / 60
         raise NeuronpediaTimeoutError(
             f"Neuronpedia did not produce graph {settings.slug!r} within {minutes:g} minute(s) after the request "
@@ -336,23 +341,33 @@ class NeuronpediaClient:
         if size and size > self.max_graph_bytes:
             raise GraphInvalidError(f"The graph file is {size / 1e6:.0f} MB, more than the limit of "
                                     f"{self.max_graph_bytes / 1e6:.0f} MB.", endpoint=short)
-        try:
-            response = self.transport.get_external(url)
-            data = bytearray()
+        retries = self.transport.policies["download"].retries_transport
+        for attempt in range(retries + 1):
+            try:
+                data = self._stream(url, size, report)
+                break
+            except (NotFoundError, ForbiddenError) as err:
+                raise NotFoundError(f"The graph file could not be downloaded ({err.status}); the link may have "
+                                    "expired or the graph was deleted.", status=err.status, endpoint=short) from None
+            except requests.RequestException as err:  # dropped in the middle of the body
+                if attempt == retries:
+                    raise NeuronpediaConnectionError(f"The graph download was interrupted ({type(err).__name__});"
+                                                     " try again.", endpoint=short) from None
+                log.warning("graph download from %s interrupted (%s); retrying", short, type(err).__name__)
+        return parse_graph_bytes(bytes(data), short)
+
+    def _stream(self, url: str, size: int | None, report: Progress) -> bytearray:
+        response = self.transport.get_external(url)
+        data = bytearray()
+        with response:
             for chunk in response.iter_content(_CHUNK):  # transparently gunzipped
                 data += chunk
                 if len(data) > self.max_graph_bytes:
                     raise GraphInvalidError(f"The graph file is larger than the limit of "
-                                            f"{self.max_graph_bytes / 1e6:.0f} MB.", endpoint=short)
+                                            f"{self.max_graph_bytes / 1e6:.0f} MB.", endpoint=url.split("?", 1)[0])
                 if size:
                     report(min(1.0, len(data) / size), f"Downloading the graph: {len(data) / 1e6:.1f} MB")
-        except (NotFoundError, ForbiddenError) as err:
-            raise NotFoundError(f"The graph file could not be downloaded ({err.status}); the link may have "
-                                "expired or the graph was deleted.", status=err.status, endpoint=short) from None
-        except requests.RequestException as err:
-            raise NeuronpediaConnectionError(f"The graph download was interrupted ({type(err).__name__}); "
-                                             "try again.", endpoint=short) from None
-        return parse_graph_bytes(bytes(data), short)
+        return data
 
     def _content_length(self, url: str) -> int | None:
         """HEAD first, like Neuronpedia's UI, to know the size; a failed HEAD is not an error."""

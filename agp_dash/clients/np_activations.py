@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from agp_dash.clients.np_errors import (CancelledError, InvalidResponseError, NotFoundError, RemoteUnavailableError)
-from agp_dash.clients.np_limits import TEXTS_PER_CALL
+from agp_dash.clients.np_limits import TEXTS_PER_CALL, ProbePlan, calls_for, plan_probe_calls
 from agp_dash.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,6 +229,18 @@ def probe_features(client: "NeuronpediaClient", features: Iterable[Any], probes:
             f"({err.server_message or err}); use the local engine for probing instead.",
             status=err.status, endpoint=err.endpoint, server_message=err.server_message) from None
     return run.dump(graph_slug)
+
+
+def plan_probe_run(client: "NeuronpediaClient", features: Iterable[Any], probes: Iterable[Any], *,
+                   model_id: str, source_set: str) -> ProbePlan:
+    """:func:`plan_probe_calls` for a concrete run: cached values cost nothing, and the last
+    ``x-limit-remaining`` seen for ``/activation/new`` is used when known."""
+    feats, plist = normalize_features(features), normalize_probes(probes)
+    run = _ProbeRun(client, feats, plist, model_id, source_set, None, None)
+    run.load_cached()
+    return plan_probe_calls(len(feats), len(plist), cached_calls=calls_for(len(feats), len(plist)) - run.new_calls(),
+                            remaining=client.limit_remaining.get("/api/activation/new"),
+                            n_sources=len({layer for layer, _ in feats}))
 
 
 class _ProbeRun:

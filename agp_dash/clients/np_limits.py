@@ -64,7 +64,7 @@ class ProbePlan:
     available: int             # calls left this hour (the limit when unknown)
     share_of_limit: float      # calls / hourly_limit
     fits: bool                 # calls <= available
-    hours_needed: int          # windows needed at the hourly limit
+    hours_needed: int          # hourly windows the run spans (this one included)
     source_calls: int | None   # /activation/source alternative: sources × ⌈P/4⌉, when known
 
     def summary(self) -> str:
@@ -88,16 +88,18 @@ def plan_probe_calls(n_features: int, n_prompts: int, *, hourly_limit: int = 100
     ``cached_calls`` are calls the disk cache will answer; ``n_sources`` the number of distinct
     layers, for the ``/activation/source`` alternative (one call per layer and text batch).
     """
-    if n_features < 0 or n_prompts < 0:
-        raise ValueError("feature and prompt counts must be non-negative")
+    if n_features < 0 or n_prompts < 0 or hourly_limit <= 0:
+        raise ValueError("feature and prompt counts must be non-negative and the hourly limit positive")
     calls = max(0, calls_for(n_features, n_prompts, texts_per_call) - max(0, cached_calls))
     available = hourly_limit if remaining is None else max(0, min(int(remaining), hourly_limit))
+    if calls <= available:
+        hours = 1 if calls else 0
+    else:  # what is left now, then whole windows
+        hours = 1 + math.ceil((calls - available) / hourly_limit)
     return ProbePlan(
         n_features=int(n_features), n_prompts=int(n_prompts), calls=calls,
         calls_one_per_text=int(n_features) * int(n_prompts), hourly_limit=hourly_limit,
-        available=available, share_of_limit=calls / hourly_limit if hourly_limit else math.inf,
-        fits=calls <= available,
-        hours_needed=math.ceil(max(0, calls - available) / hourly_limit) + (1 if calls else 0)
-        if hourly_limit else 0,
+        available=available, share_of_limit=calls / hourly_limit,
+        fits=calls <= available, hours_needed=hours,
         source_calls=None if n_sources is None else calls_for(n_sources, n_prompts, texts_per_call),
     )

@@ -22,10 +22,9 @@ from typing import Any, Callable
 
 import requests
 
-from agp_dash.clients.np_errors import (AuthError, BusyError, ForbiddenError, InvalidResponseError,
-                                        NeuronpediaConnectionError, NeuronpediaError, NeuronpediaTimeoutError,
-                                        NotFoundError, RateLimitError, RemoteUnavailableError,
-                                        RequestRejectedError, ServerError)
+from agp_dash.clients.np_errors import (AuthError, BusyError, ForbiddenError, NeuronpediaConnectionError,
+                                        NeuronpediaError, NeuronpediaTimeoutError, NotFoundError, RateLimitError,
+                                        RemoteUnavailableError, RequestRejectedError, ServerError)
 from agp_dash.clients.np_limits import RATE_WINDOW_S, RATE_WINDOW_TEXT, bucket_for
 
 log = logging.getLogger("agp_dash.clients.neuronpedia")

@@ -234,6 +234,7 @@ def neuron(model_id: str, source: str, index: int, real: RealFixtures, *, full: 
                          "creatorId": "", "createdAt": "2025-01-01T00:00:00.000Z"})
     return {"modelId": model_id, "layer": source, "index": str(index), "sourceSetName": source.split("-", 1)[1],
             "explanations": rows, "activations": examples, "pos_str": [" Austin", " Texas"], "pos_values": [1.2, 0.8],
-            "neg_str": [" the"], "neg_values": [-0.5], "frac_nonzero": round(stable_fraction("density", index) / 100, 6),
+            "neg_str": [" the"], "neg_values": [-0.5],
+            "frac_nonzero": round(stable_fraction("density", index) / 100, 6),
             "maxActApprox": 10.0, "correlated_features_indices": [], "correlated_features_pearson": [],
             "correlated_features_l1": []}

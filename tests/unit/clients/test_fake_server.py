@@ -52,13 +52,13 @@ def test_generate_validation_first_error_and_bodies(fake_np):
         "error": "Validation error", "details": "Must be at least 0.65.", "path": "edgeThreshold"}
     missing = post(fake_np, "/graph/generate", {"modelId": "gemma-2-2b", "prompt": "x"}).json()
     assert missing["error"] == "Source Set Missing"
-    assert post(fake_np, "/graph/generate", {**base, "sourceSetName": "nope"}).json()["message"] == "SourceSet not found"
+    unknown = post(fake_np, "/graph/generate", {**base, "sourceSetName": "nope"})
+    assert unknown.status_code == 500 and unknown.json()["message"] == "SourceSet not found"
     assert "Invalid scan or slug" in post(fake_np, "/graph/generate", {**base, "slug": "a b"}).json()["error"]
     raw = requests.post(fake_np.url + "/graph/generate", data="{oops", headers={"Content-Type": "application/json"})
     assert raw.status_code == 500 and raw.json()["message"] == "Invalid JSON body"
     ok = post(fake_np, "/graph/generate", base).json()
-    assert ok["message"] == "Graph saved to database" and ok["url"].endswith("graph?slug=hellothere-" +
-                                                                              ok["url"].rsplit("-", 1)[1])
+    assert ok["message"] == "Graph saved to database" and "graph?slug=hellothere-" in ok["url"]
 
 
 def test_s3_objects_head_gzip_and_missing(fake_np):

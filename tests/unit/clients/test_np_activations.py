@@ -7,7 +7,7 @@ import math
 import pytest
 
 from agp_dash.clients import (CancelledError, InvalidResponseError, Probe, RateLimitError, RemoteUnavailableError,
-                              baseline_probe, features_from_graph, plan_probe_calls, probe_features)
+                              baseline_probe, features_from_graph, plan_probe_calls, plan_probe_run, probe_features)
 from agp_dash.clients.np_activations import _align, normalize_features, normalize_probes
 from agp_dash.clients.np_transport import CallPolicy
 from agp_dash.errors import InputError
@@ -215,3 +215,11 @@ def test_quota_plan_numbers():
     assert plan.share_of_limit == pytest.approx(0.106)
     late = plan_probe_calls(400, 10, remaining=100)
     assert late.calls == 1200 and not late.fits and late.hours_needed == 3 and "more than can run now" in late.summary()
+
+
+def test_plan_for_a_run_counts_the_cache_and_the_remaining_quota(np_client, fake_np):
+    args = dict(model_id="gemma-2-2b", source_set="clt-hp")
+    assert plan_probe_run(np_client, FEATURES, PROBES, **args).calls == 9
+    probe(np_client, probes=PROBES[:4], method="new")
+    plan = plan_probe_run(np_client, FEATURES, PROBES, **args)
+    assert plan.calls == 6 and plan.available == 997 and plan.source_calls == 9

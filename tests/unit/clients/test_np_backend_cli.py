@@ -60,7 +60,8 @@ def test_cli_quota(capsys):
 
 def test_cli_bad_input_is_one_line(capsys):
     assert main(["np", "quota", "--features", "-1", "--prompts", "5"]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == ["agp: error: --features and --prompts must be zero or more."]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["agp: error: --features and --prompts must be zero or more."]
 
 
 def test_cli_tokenize(np_env, capsys):
