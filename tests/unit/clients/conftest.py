@@ -21,3 +21,5 @@ def _loopback_only(self, address):
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)  # a CI proxy must not sit between us and the fake

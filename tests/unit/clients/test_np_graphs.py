@@ -279,3 +279,13 @@ def test_plain_functions_for_the_graph_cli(np_client, fake_np, tmp_path):
     fetched = fetch_graph(model_id="gemma-2-2b", slug="agp-test-graph", client=np_client, workspace=workspace)
     assert fetched["metadata"]["slug"] == "agp-test-graph"
     assert workspace.get("graphs", "agp-test-graph-2.json").manifest["producer"] == "neuronpedia.fetch"
+
+
+def test_big_graph_is_streamed_with_progress(np_client, fake_np):
+    fake_np.config.big_graph_features_per_layer = 8
+    fake_np.add_faults("/api/graph/generate", "big_graph")
+    seen = []
+    result = np_client.generate(PROMPT, settings(), progress=lambda f, m: seen.append((f, m)))
+    assert result.num_nodes > 100
+    downloading = [f for f, m in seen if m.startswith("Downloading the graph:")]
+    assert downloading and 0.8 <= min(downloading) <= max(downloading) <= 0.98
