@@ -34,5 +34,6 @@ __all__ = [
     "ResponseCache", "ServerError", "SlugTakenError", "SourceRecord", "SubgraphRejectedError", "TokenizeResult",
     "baseline_probe", "clerp_key", "feature_labels", "feature_ui_url", "features_from_graph", "fetch_graph",
     "generate_graph", "graph_labels", "graph_ui_url", "label_from_explanations", "parse_graph_url",
-    "plan_probe_calls", "plan_probe_run", "probe_features", "save_graph", "subgraph_payload", "validate_subgraph_payload",
+    "plan_probe_calls", "plan_probe_run", "probe_features", "save_graph", "subgraph_payload",
+    "validate_subgraph_payload",
 ]

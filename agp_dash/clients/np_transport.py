@@ -203,10 +203,8 @@ class Transport:
             try:
                 response = self.session.request(method, url, data=data, headers=headers, stream=stream,
                                                 timeout=(self.connect_timeout, policy.read_timeout))
-            except requests.Timeout as err:
-                failure = self._transport_error(err, endpoint, policy)
-            except requests.ConnectionError as err:
-                failure = self._transport_error(err, endpoint, policy)
+            except (requests.Timeout, requests.ConnectionError) as err:
+                failure = self._transport_error(err, endpoint, policy, api=bucket_path is not None)
             except requests.RequestException as err:
                 raise NeuronpediaConnectionError(self.scrub(
                     f"The request to {endpoint} failed: {type(err).__name__}."), endpoint=endpoint) from None
@@ -229,6 +227,7 @@ class Transport:
                     else "5xx" if isinstance(error, ServerError) else None)
             allowed = {"429": policy.retries_429, "busy": policy.retries_busy, "5xx": policy.retries_5xx}
             if kind and used[kind] < allowed[kind]:
+                response.close()
                 delay = (self.backoff.busy if kind == "busy" else self.backoff.other)(used[kind], self.rng)
                 self._wait(delay, endpoint, error)
                 used[kind] += 1
@@ -242,11 +241,14 @@ class Transport:
         log.warning("Neuronpedia %s: %s; retrying in %.2f s", endpoint, error, delay)
         self.sleep(delay)
 
-    def _transport_error(self, err: Exception, endpoint: str, policy: CallPolicy) -> NeuronpediaError:
+    def _transport_error(self, err: Exception, endpoint: str, policy: CallPolicy, *, api: bool) -> NeuronpediaError:
         if isinstance(err, requests.Timeout) and not isinstance(err, requests.ConnectTimeout):
-            return NeuronpediaTimeoutError(
-                f"Neuronpedia did not answer {endpoint} within {policy.read_timeout:g} s; "
-                "it may be overloaded, so try again later.", endpoint=endpoint)
+            who = "Neuronpedia" if api else "The graph file server"
+            return NeuronpediaTimeoutError(f"{who} did not answer {endpoint} within {policy.read_timeout:g} s; "
+                                           "it may be overloaded, so try again later.", endpoint=endpoint)
+        if not api:
+            return NeuronpediaConnectionError(f"Could not download {endpoint} ({_reason(err)}); check the network "
+                                              "connection.", endpoint=endpoint)
         return NeuronpediaConnectionError(self.scrub(
             f"Could not reach Neuronpedia for {endpoint} ({_reason(err)}); check NEURONPEDIA_BASE_URL "
             f"({self.base_url}) and the network connection."), endpoint=endpoint)
