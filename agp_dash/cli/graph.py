@@ -3,6 +3,7 @@
     agp graph info GRAPH.json [--json]
     agp graph metrics GRAPH.json [-o METRICS.csv] [--mode agp-default|seed-v2]
     agp graph generate --prompt "…" [--backend local|neuronpedia] [settings] [-o GRAPH.json]
+    agp graph fetch (--url URL | --model-id M --slug S) [-o GRAPH.json]
     agp graph select GRAPH.json --max-cumulative 0.8 [--include-errors] [--layers 0-5,10]
                      [--positions …] [--kinds feature,embedding] [--top-n N] [--basis stored|graph]
                      [--mode agp-default|seed-v2] -o SELECTED.json [--csv SELECTED.csv]
@@ -66,6 +67,14 @@ def add_parser(subparsers) -> None:
     generate.add_argument("--slug", default=None, help="graph slug (default: from the prompt and the time)")
     generate.add_argument("-o", "--output", help="also write the graph JSON here")
     generate.set_defaults(func=run_generate)
+
+    fetch = commands.add_parser("fetch", help="download an existing Neuronpedia graph by URL or model id + slug",
+                                description="Download a Neuronpedia graph into the workspace (AGP_HOME/graphs).")
+    fetch.add_argument("--url", help="a Neuronpedia graph link (UI page, /api/graph/… or the .json)")
+    fetch.add_argument("--model-id", help="model id, with --slug")
+    fetch.add_argument("--slug", help="graph slug, with --model-id")
+    fetch.add_argument("-o", "--output", help="also write the graph JSON here")
+    fetch.set_defaults(func=run_fetch)
 
 
 _GENERATION_FLAGS = (
@@ -230,4 +239,25 @@ def run_generate(args) -> int:
           f"{artefact.manifest['summary']['n_links']} links) in {workspace.root}")
     if args.output:
         print(f"wrote {atomic_write_bytes(args.output, artefact.path.read_bytes())}")
+    return 0
+
+
+# ------------------------------------------------------------------------ fetch
+def run_fetch(args) -> int:
+    from agp_dash.atomic import atomic_write_json
+    from agp_dash.clients.np_graphs import fetch_graph
+    from agp_dash.settings import Settings
+    from agp_dash.workspace import Workspace
+
+    if bool(args.url) == bool(args.model_id or args.slug) or (not args.url and not (args.model_id and args.slug)):
+        raise InputError("give either --url, or both --model-id and --slug.")
+    settings = Settings.from_env()
+    workspace = Workspace(settings.home).ensure()
+    graph = fetch_graph(args.url, args.model_id, args.slug, app_settings=settings, workspace=workspace,
+                        progress=lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr, flush=True))
+    meta = graph.get("metadata", {})
+    print(f"fetched {meta.get('scan', '?')}/{meta.get('slug', '?')} ({len(graph.get('nodes', []))} nodes, "
+          f"{len(graph.get('links', []))} links) into {workspace.root / 'graphs'}")
+    if args.output:
+        print(f"wrote {atomic_write_json(args.output, graph, indent=None)}")
     return 0
