@@ -9,6 +9,7 @@ class Shell(StrEnum):
     NAVBAR = "shell-navbar"
     TABS = "shell-tabs"
     ALERTS = "shell-alerts"
+    SESSION = "shell-session"  # a random id per browser tab; server-side state (typed keys) hangs off it
 
 
 class Tab(StrEnum):
@@ -37,6 +38,13 @@ class Home(StrEnum):
     VERIFY_CANCEL = "home-verify-cancel-btn"
     VERIFY_PROGRESS = "home-verify-progress"
     VERIFY_RESULT = "home-verify-result"
+    NP_BASE_URL = "home-np-base-url"
+    NP_KEY_STATUS = "home-np-key-status"
+    NP_KEY_INPUT = "home-np-key-input"
+    NP_KEY_SAVE = "home-np-key-save-btn"
+    NP_KEY_FORGET = "home-np-key-forget-btn"
+    NP_CLEAR_CACHE = "home-np-clear-cache-btn"
+    NP_STATUS = "home-np-status"
 
 
 class Graph(StrEnum):
@@ -46,6 +54,14 @@ class Graph(StrEnum):
     # open
     UPLOAD = "graph-upload"
     WORKSPACE_SELECT = "graph-workspace-select"
+    NP_SOURCE = "graph-np-source"
+    NP_FETCH_RUN = "graph-np-fetch-run-btn"
+    NP_FETCH_CANCEL = "graph-np-fetch-cancel-btn"
+    NP_FETCH_PROGRESS = "graph-np-fetch-progress"
+    LABELS_RUN = "graph-labels-run-btn"
+    LABELS_CANCEL = "graph-labels-cancel-btn"
+    LABELS_PROGRESS = "graph-labels-progress"
+    LABELS_STATUS = "graph-labels-status"
     # generate
     BACKEND = "graph-backend"
     BACKEND_NOTE = "graph-backend-note"

@@ -8,11 +8,11 @@ from dash import Input, Output, State, html
 from agp_dash.errors import AgpError
 from agp_dash.generation import generate_and_save, load_builtin_backends
 from agp_dash.graphs.backends import GenerationSettings, available_backends, get_backend
-from agp_dash.web import graph_view
+from agp_dash.web import graph_view, keyring
 from agp_dash.web.components.alerts import error_alert
 from agp_dash.web.components.progress import background_kwargs
 from agp_dash.web.graph_cache import graph_for
-from agp_dash.web.ids import Graph, Store
+from agp_dash.web.ids import Graph, Shell, Store
 from agp_dash.web.services import services
 
 SETTING_IDS = (Graph.MODEL_ID, Graph.SOURCE_SET, Graph.MAX_FEATURE_NODES, Graph.NODE_THRESHOLD,
@@ -67,11 +67,12 @@ def settings_from_form(values) -> GenerationSettings:
     return GenerationSettings(**fields)
 
 
-def preview_tokens(_n, backend_name, prompt):
+def preview_tokens(_n, backend_name, prompt, session_id):
     try:
         backend = get_backend(backend_name or "")
         backend.check_prompt(prompt or "")
-        preview = backend.tokenize(prompt).check_length(backend.limits)
+        with keyring.session(session_id):
+            preview = backend.tokenize(prompt).check_length(backend.limits)
     except AgpError as err:
         return error_alert(str(err), "Cannot preview")
     chips = [dbc.Badge(tok if tok.strip() else repr(tok), color="light", text_color="dark",
@@ -81,15 +82,16 @@ def preview_tokens(_n, backend_name, prompt):
                      html.Div(f"Predicted next tokens: {logits}", className="small text-muted mt-1") if logits else None])
 
 
-def generate_graph(set_progress, _n, backend_name, prompt, *values):
+def generate_graph(set_progress, _n, backend_name, prompt, session_id, *values):
     """Background job: generate, save to the workspace, open it."""
     def progress(fraction: float, message: str) -> None:
         set_progress((int(round(100 * max(0.0, min(1.0, fraction)))), message))
 
     try:
         settings = settings_from_form(values)
-        artefact = generate_and_save(services().workspace, backend_name or "", prompt or "", settings,
-                                     progress=progress, producer="Graph tab: generate")
+        with keyring.session(session_id):
+            artefact = generate_and_save(services().workspace, backend_name or "", prompt or "", settings,
+                                         progress=progress, producer="Graph tab: generate")
         graph = graph_for(artefact.artefact_id)
     except AgpError as err:
         return error_alert(str(err), "Generation failed"), dash.no_update
@@ -110,10 +112,10 @@ def register(app) -> None:
     app.callback(Output(Graph.PROMPT, "value"), Input(Graph.EXAMPLES, "value"),
                  prevent_initial_call=True)(use_example)
     app.callback(Output(Graph.PREVIEW, "children"), Input(Graph.PREVIEW_BTN, "n_clicks"),
-                 State(Graph.BACKEND, "value"), State(Graph.PROMPT, "value"),
+                 State(Graph.BACKEND, "value"), State(Graph.PROMPT, "value"), State(Shell.SESSION, "data"),
                  prevent_initial_call=True)(preview_tokens)
     app.callback(Output(Graph.GENERATE_STATUS, "children"), Output(Store.GRAPH, "data", allow_duplicate=True),
                  Input(Graph.GENERATE_RUN, "n_clicks"), State(Graph.BACKEND, "value"), State(Graph.PROMPT, "value"),
-                 *[State(i, "value") for i in SETTING_IDS], prevent_initial_call=True,
+                 State(Shell.SESSION, "data"), *[State(i, "value") for i in SETTING_IDS], prevent_initial_call=True,
                  on_error=generation_crashed,
                  **background_kwargs(Graph.GENERATE_RUN, Graph.GENERATE_CANCEL, Graph.GENERATE_PROGRESS))(generate_graph)

@@ -36,7 +36,27 @@ def step_cards() -> dbc.Row:
     ], className="g-3 mb-4")
 
 
-def home_layout(workspace_root: str) -> html.Div:
+def neuronpedia_card(base_url: str) -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6("Neuronpedia"),
+        html.P(["API: ", html.Code(base_url, id=Home.NP_BASE_URL), " · key: ",
+                html.Span("…", id=Home.NP_KEY_STATUS, className="fw-semibold")], className="small mb-2"),
+        dbc.InputGroup([
+            dbc.Input(id=Home.NP_KEY_INPUT, type="password", placeholder="paste a Neuronpedia API key",
+                      autocomplete="off", size="sm"),
+            dbc.Button("Use for this session", id=Home.NP_KEY_SAVE, color="secondary", size="sm"),
+            dbc.Button("Forget", id=Home.NP_KEY_FORGET, color="secondary", outline=True, size="sm"),
+        ], size="sm", className="mb-2"),
+        dbc.FormText("The key stays on the server, in memory, for this browser session (8 h at most); "
+                     "it is never sent back to the browser, logged or saved. For shared deployments set "
+                     "NEURONPEDIA_API_KEY instead."),
+        html.Div([dbc.Button("Clear the Neuronpedia response cache", id=Home.NP_CLEAR_CACHE, color="link",
+                             size="sm", className="px-0")]),
+        html.Div(id=Home.NP_STATUS, className="small"),
+    ]), className="mb-4")
+
+
+def home_layout(workspace_root: str, neuronpedia_base_url: str = "") -> html.Div:
     return html.Div([
         html.P("agp turns a language model's attribution graph into named, validated circuits. "
                "Everything runs offline on the bundled local model; Neuronpedia and "
@@ -62,6 +82,7 @@ def home_layout(workspace_root: str) -> html.Div:
             },
             className="mb-4",
         ),
+        dbc.Row([dbc.Col(neuronpedia_card(neuronpedia_base_url), lg=6)]),
         html.H6("Check the workspace"),
         html.P("Re-hash every artefact and compare it with its manifest (runs in the background).",
                className="text-muted small"),

@@ -22,17 +22,17 @@ def navbar() -> dbc.Navbar:
 
 
 def stores() -> list[dcc.Store]:
-    return [dcc.Store(id=store, storage_type="session") for store in Store]
+    return [dcc.Store(id=store, storage_type="session") for store in (*Store, Shell.SESSION)]
 
 
-def shell_layout(workspace_root: str) -> html.Div:
+def shell_layout(workspace_root: str, neuronpedia_base_url: str = "") -> html.Div:
     return html.Div([
         *stores(),
         navbar(),
         dbc.Container([
             html.Div(id=Shell.ALERTS),
             dbc.Tabs([
-                dbc.Tab(home_layout(workspace_root), label="Home", tab_id=Tab.HOME),
+                dbc.Tab(home_layout(workspace_root, neuronpedia_base_url), label="Home", tab_id=Tab.HOME),
                 dbc.Tab(graph_layout(), label="Graph", tab_id=Tab.GRAPH),
                 dbc.Tab(probe_layout(), label="Probe", tab_id=Tab.PROBE),
                 dbc.Tab(group_layout(), label="Group", tab_id=Tab.GROUP),
