@@ -10,6 +10,9 @@ import shutil
 
 import pytest
 
+# The fake Neuronpedia server's fixtures (fake_np, make_np_client, …) for every test.
+pytest_plugins = ["tests.fakes.conftest_plugin"]
+
 BROWSER_FIXTURES = {"dash_duo", "dash_br", "dash_duo_mp"}
 
 
@@ -70,3 +73,14 @@ def make_app(agp_home):
         return create_app(settings)
 
     return factory
+
+
+@pytest.fixture
+def fake_graph_backend():
+    """The deterministic test graph backend, registered as "fake" for the test's duration."""
+    from agp_dash.graphs.backends import register_backend, unregister_backend
+    from tests.graph_backend_fake import FakeBackend
+
+    backend = register_backend(FakeBackend(), replace_existing=True)
+    yield backend
+    unregister_backend(backend.name)

@@ -1,18 +1,8 @@
 """Graph tab: generating through a backend (a deterministic fake one here)."""
-import pytest
 from dash.testing.wait import until
 
-from agp_dash.graphs.backends import register_backend, unregister_backend
 from agp_dash.web.ids import Graph
 from tests.integration.browser_helpers import click, open_tab
-from tests.graph_backend_fake import FakeBackend
-
-
-@pytest.fixture
-def fake_backend():
-    backend = register_backend(FakeBackend(), replace_existing=True)
-    yield backend
-    unregister_backend(backend.name)
 
 
 def choose_backend(dash_duo, label):
@@ -22,7 +12,7 @@ def choose_backend(dash_duo, label):
     option.click()
 
 
-def test_gg01_preview_and_generate_opens_the_new_graph(dash_duo, make_app, fake_backend):
+def test_gg01_preview_and_generate_opens_the_new_graph(dash_duo, make_app, fake_graph_backend):
     dash_duo.start_server(make_app())
     open_tab(dash_duo, "Graph")
     choose_backend(dash_duo, "Fake backend (tests)")
@@ -41,7 +31,7 @@ def test_gg01_preview_and_generate_opens_the_new_graph(dash_duo, make_app, fake_
     assert dash_duo.get_logs() == []
 
 
-def test_gg02_bad_settings_and_backend_errors_are_clear(dash_duo, make_app, fake_backend):
+def test_gg02_bad_settings_and_backend_errors_are_clear(dash_duo, make_app, fake_graph_backend):
     dash_duo.start_server(make_app())
     open_tab(dash_duo, "Graph")
     choose_backend(dash_duo, "Fake backend (tests)")

@@ -6,13 +6,12 @@ from agp_dash.clients.np_transport import Backoff
 from agp_dash.settings import Secret
 from agp_dash.web import neuronpedia_access
 from agp_dash.web.ids import Graph, Home
-from tests.fakes.conftest_plugin import fake_np, fake_np_server  # noqa: F401
 from tests.fakes.neuronpedia_server import API_KEY
 from tests.integration.browser_helpers import click, open_tab
 
 
 @pytest.fixture
-def np_app(make_app, fake_np, monkeypatch):  # noqa: F811
+def np_app(make_app, fake_np, monkeypatch):
     monkeypatch.setitem(neuronpedia_access.CLIENT_OPTIONS, "backoff",
                         Backoff(busy_delay_s=0.2, base_delay_s=0.1, max_delay_s=0.5))
     return make_app(neuronpedia_base_url=fake_np.url, neuronpedia_api_key=Secret(API_KEY))
@@ -25,7 +24,7 @@ def choose_neuronpedia(dash_duo):
     until(lambda: dash_duo.find_element(f"#{Graph.MODEL_ID}").get_attribute("value") == "gemma-2-2b", 10)
 
 
-def test_np01_preview_generate_and_render(dash_duo, np_app, fake_np):  # noqa: F811
+def test_np01_preview_generate_and_render(dash_duo, np_app, fake_np):
     dash_duo.start_server(np_app)
     choose_neuronpedia(dash_duo)
     dash_duo.find_element(f"#{Graph.PROMPT}").send_keys("The opposite of small is")
@@ -40,7 +39,7 @@ def test_np01_preview_generate_and_render(dash_duo, np_app, fake_np):  # noqa: F
     assert dash_duo.get_logs() == []
 
 
-def test_np02_rate_limit_429_says_when_to_retry(dash_duo, np_app, fake_np):  # noqa: F811
+def test_np02_rate_limit_429_says_when_to_retry(dash_duo, np_app, fake_np):
     fake_np.add_faults("/api/graph/generate", "429")
     dash_duo.start_server(np_app)
     choose_neuronpedia(dash_duo)
@@ -54,7 +53,7 @@ def test_np02_rate_limit_429_says_when_to_retry(dash_duo, np_app, fake_np):  # n
     assert dash_duo.get_logs() == []
 
 
-def test_np03_busy_503_retries_then_explains(dash_duo, np_app, fake_np):  # noqa: F811
+def test_np03_busy_503_retries_then_explains(dash_duo, np_app, fake_np):
     fake_np.add_faults("/api/graph/generate", "503_gpus", "503_gpus", "503_gpus")
     dash_duo.start_server(np_app)
     choose_neuronpedia(dash_duo)
@@ -66,7 +65,7 @@ def test_np03_busy_503_retries_then_explains(dash_duo, np_app, fake_np):  # noqa
     assert dash_duo.get_logs() == []
 
 
-def test_np04_fetch_by_slug_then_labels(dash_duo, np_app, fake_np):  # noqa: F811
+def test_np04_fetch_by_slug_then_labels(dash_duo, np_app, fake_np):
     dash_duo.start_server(np_app)
     open_tab(dash_duo, "Graph")
     dash_duo.find_element(f"#{Graph.NP_SOURCE}").send_keys("gemma-2-2b/synthetic-opposite")
@@ -79,7 +78,7 @@ def test_np04_fetch_by_slug_then_labels(dash_duo, np_app, fake_np):  # noqa: F81
     assert dash_duo.get_logs() == []
 
 
-def test_np05_key_typed_in_the_ui_stays_on_the_server(dash_duo, make_app, fake_np):  # noqa: F811
+def test_np05_key_typed_in_the_ui_stays_on_the_server(dash_duo, make_app, fake_np):
     app = make_app(neuronpedia_base_url=fake_np.url)
     dash_duo.start_server(app)
     dash_duo.wait_for_contains_text(f"#{Home.NP_KEY_STATUS}", "not set", timeout=10)

@@ -9,7 +9,7 @@ from agp_dash.errors import AgpError
 from agp_dash.generation import generate_and_save, load_builtin_backends
 from agp_dash.graphs.backends import GenerationSettings, available_backends, get_backend
 from agp_dash.web import graph_view, keyring
-from agp_dash.web.components.alerts import error_alert
+from agp_dash.web.components.alerts import error_alert, unexpected_error_handler
 from agp_dash.web.components.progress import background_kwargs
 from agp_dash.web.graph_cache import graph_for
 from agp_dash.web.ids import Graph, Shell, Store
@@ -99,10 +99,6 @@ def generate_graph(set_progress, _n, backend_name, prompt, session_id, *values):
     return message, graph_view.store_data(artefact.artefact_id, graph)
 
 
-def generation_crashed(err: Exception):
-    return error_alert(f"unexpected error ({type(err).__name__}); the server log has details.", "Generation failed")
-
-
 def register(app) -> None:
     app.callback(Output(Graph.BACKEND, "options"), Output(Graph.BACKEND, "value"),
                  Input(Graph.BACKEND, "id"))(backend_options)
@@ -117,5 +113,5 @@ def register(app) -> None:
     app.callback(Output(Graph.GENERATE_STATUS, "children"), Output(Store.GRAPH, "data", allow_duplicate=True),
                  Input(Graph.GENERATE_RUN, "n_clicks"), State(Graph.BACKEND, "value"), State(Graph.PROMPT, "value"),
                  State(Shell.SESSION, "data"), *[State(i, "value") for i in SETTING_IDS], prevent_initial_call=True,
-                 on_error=generation_crashed,
+                 on_error=unexpected_error_handler("Generation failed"),
                  **background_kwargs(Graph.GENERATE_RUN, Graph.GENERATE_CANCEL, Graph.GENERATE_PROGRESS))(generate_graph)

@@ -5,7 +5,7 @@ import dash
 from dash import Input, Output, State, html
 
 from agp_dash.workspace import artefact_rows
-from agp_dash.web.components.alerts import error_alert
+from agp_dash.web.components.alerts import unexpected_error_handler
 from agp_dash.web.components.progress import background_kwargs
 from agp_dash.web.ids import Home, Shell, Store, Tab
 from agp_dash.web.services import services
@@ -60,10 +60,6 @@ def verify_artefacts(set_progress, _n_clicks):
                      html.Ul([html.Li(p) for p in problems])], className="text-warning")
 
 
-def verify_failed(err: Exception):
-    return error_alert(str(err), "Verification failed")
-
-
 def register(app) -> None:
     app.callback(
         Output(Home.WORKSPACE_GRID, "rowData"),
@@ -86,6 +82,6 @@ def register(app) -> None:
         Output(Home.VERIFY_RESULT, "children"),
         Input(Home.VERIFY_RUN, "n_clicks"),
         prevent_initial_call=True,
-        on_error=verify_failed,
+        on_error=unexpected_error_handler("Verification failed"),
         **background_kwargs(Home.VERIFY_RUN, Home.VERIFY_CANCEL, Home.VERIFY_PROGRESS),
     )(verify_artefacts)

@@ -11,7 +11,7 @@ from agp_dash.clients.np_labels import graph_labels
 from agp_dash.errors import AgpError, InputError
 from agp_dash.graphs.labels import with_labels
 from agp_dash.web import graph_view, keyring
-from agp_dash.web.components.alerts import error_alert
+from agp_dash.web.components.alerts import error_alert, unexpected_error_handler
 from agp_dash.web.components.progress import background_kwargs
 from agp_dash.web.graph_cache import graph_for
 from agp_dash.web.ids import Graph, Home, Shell, Store
@@ -102,10 +102,6 @@ def fetch_labels(set_progress, _n, data, session_id):
     return message, graph_view.store_data(saved.artefact_id, labelled_graph)
 
 
-def job_crashed(err: Exception):
-    return error_alert(f"unexpected error ({type(err).__name__}); the server log has details.", "Failed")
-
-
 def register(app) -> None:
     app.callback(Output(Shell.SESSION, "data"), Input(Shell.SESSION, "modified_timestamp"),
                  State(Shell.SESSION, "data"))(ensure_session)
@@ -117,10 +113,10 @@ def register(app) -> None:
     app.callback(Output(Graph.GENERATE_STATUS, "children", allow_duplicate=True),
                  Output(Store.GRAPH, "data", allow_duplicate=True),
                  Input(Graph.NP_FETCH_RUN, "n_clicks"), State(Graph.NP_SOURCE, "value"), State(Shell.SESSION, "data"),
-                 prevent_initial_call=True, on_error=job_crashed,
+                 prevent_initial_call=True, on_error=unexpected_error_handler("Could not fetch the graph"),
                  **background_kwargs(Graph.NP_FETCH_RUN, Graph.NP_FETCH_CANCEL, Graph.NP_FETCH_PROGRESS))(
         fetch_from_neuronpedia)
     app.callback(Output(Graph.LABELS_STATUS, "children"), Output(Store.GRAPH, "data", allow_duplicate=True),
                  Input(Graph.LABELS_RUN, "n_clicks"), State(Store.GRAPH, "data"), State(Shell.SESSION, "data"),
-                 prevent_initial_call=True, on_error=job_crashed,
+                 prevent_initial_call=True, on_error=unexpected_error_handler("No labels fetched"),
                  **background_kwargs(Graph.LABELS_RUN, Graph.LABELS_CANCEL, Graph.LABELS_PROGRESS))(fetch_labels)

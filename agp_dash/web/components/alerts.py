@@ -11,3 +11,10 @@ def error_alert(message: str, title: str = "Something went wrong") -> dbc.Alert:
 
 def info_alert(message: str) -> dbc.Alert:
     return dbc.Alert(message, color="info", className="agp-info")
+
+
+def unexpected_error_handler(title: str):
+    """An ``on_error`` for callbacks: the user reads one sentence; the traceback stays in the server log."""
+    def handle(err: Exception) -> dbc.Alert:
+        return error_alert(f"unexpected error ({type(err).__name__}); the server log has details.", title)
+    return handle

@@ -6,7 +6,6 @@ import socket
 
 import pytest
 
-from tests.fakes.conftest_plugin import fake_np, fake_np_server, make_np_client, np_client  # noqa: F401
 
 _real_connect = socket.socket.connect
 
