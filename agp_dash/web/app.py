@@ -14,7 +14,6 @@ from agp_dash.settings import Settings
 from agp_dash.web.background import make_manager
 from agp_dash.web.callbacks import register_callbacks
 from agp_dash.web.layout.shell import shell_layout
-from agp_dash.web.neuronpedia_access import install_backend
 from agp_dash.web.services import configure
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
@@ -39,7 +38,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         app.server.secret_key = settings.secret_key.get()
     app.server.config["AGP_VERSION"] = __version__
     app.layout = shell_layout(str(services.workspace.root), settings.neuronpedia_base_url)
-    install_backend()
     register_callbacks(app)
     app.agp_background_manager = manager
     return app

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from agp_dash.clients.neuronpedia import NeuronpediaClient
 from agp_dash.clients.neuronpedia_backend import NeuronpediaBackend
-from agp_dash.graphs.backends import register_backend
+from agp_dash.graphs.backends import GraphBackend, get_backend
 from agp_dash.web import keyring
 from agp_dash.web.services import services
 
@@ -23,6 +23,13 @@ def key_status(session_id: str | None) -> str:
     return "from NEURONPEDIA_API_KEY" if services().settings.neuronpedia_api_key else "not set"
 
 
-def install_backend() -> None:
-    """The app's Neuronpedia backend uses the app's settings and the session's key."""
-    register_backend(NeuronpediaBackend(client_factory=neuronpedia_client), replace_existing=True)
+def backend_for(name: str) -> GraphBackend:
+    """The registered backend, except that Neuronpedia uses the app's settings and the session's key.
+
+    (A per-call instance rather than a replacement in the global registry: the CLI and other
+    apps in the same process keep theirs.)
+    """
+    backend = get_backend(name)
+    if isinstance(backend, NeuronpediaBackend):
+        return NeuronpediaBackend(client_factory=neuronpedia_client)
+    return backend

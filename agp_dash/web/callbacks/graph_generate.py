@@ -13,6 +13,7 @@ from agp_dash.web.components.alerts import error_alert, unexpected_error_handler
 from agp_dash.web.components.progress import background_kwargs
 from agp_dash.web.graph_cache import graph_for
 from agp_dash.web.ids import Graph, Shell, Store
+from agp_dash.web.neuronpedia_access import backend_for
 from agp_dash.web.services import services
 
 SETTING_IDS = (Graph.MODEL_ID, Graph.SOURCE_SET, Graph.MAX_FEATURE_NODES, Graph.NODE_THRESHOLD,
@@ -69,7 +70,7 @@ def settings_from_form(values) -> GenerationSettings:
 
 def preview_tokens(_n, backend_name, prompt, session_id):
     try:
-        backend = get_backend(backend_name or "")
+        backend = backend_for(backend_name or "")
         backend.check_prompt(prompt or "")
         with keyring.session(session_id):
             preview = backend.tokenize(prompt).check_length(backend.limits)
@@ -90,7 +91,7 @@ def generate_graph(set_progress, _n, backend_name, prompt, session_id, *values):
     try:
         settings = settings_from_form(values)
         with keyring.session(session_id):
-            artefact = generate_and_save(services().workspace, backend_name or "", prompt or "", settings,
+            artefact = generate_and_save(services().workspace, backend_for(backend_name or ""), prompt or "", settings,
                                          progress=progress, producer="Graph tab: generate")
         graph = graph_for(artefact.artefact_id)
     except AgpError as err:
