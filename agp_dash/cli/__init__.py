@@ -15,7 +15,7 @@ from agp_dash import __version__
 from agp_dash.errors import AgpError
 
 # Stage modules, in the order their commands appear in ``agp --help``.
-COMMAND_MODULES = ("serve", "graph", "np")
+COMMAND_MODULES = ("serve", "graph", "np", "engine")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,7 +37,7 @@ def evaluate_facts(w: Weights, tokenizer: Tokenizer, facts: list[dict]) -> dict:
     failures = []
     for fact, pred in zip(facts, predicted):
         ok = tokenizer.vocab[pred] == fact["answer"]
-        for group in (group_of(fact), "held_out" if fact.get("held_out") else "trained"):
+        for group in (group_of(fact), "trained") if not fact.get("held_out") else (group_of(fact),):
             stats[group][0] += ok
             stats[group][1] += 1
         if not ok and not fact.get("held_out"):

@@ -84,7 +84,7 @@ def _fve(w: Weights, rows: list[tuple[int, ...]], skip_bos: bool, batch: int = 5
 
 
 def run_training(out_dir: str | os.PathLike | None = None, *, lm_steps: int = 1000, tc_steps: int = 2000,
-                 seed: int = 0, log=print) -> dict:
+                 tc_first_layer_steps: int | None = None, seed: int = 0, log=print) -> dict:
     """Train everything and (re)write ``out_dir``; returns the manifest."""
     out_dir = Path(out_dir) if out_dir is not None else A.default_data_dir()
     t0 = time.perf_counter()
@@ -127,7 +127,8 @@ def run_training(out_dir: str | os.PathLike | None = None, *, lm_steps: int = 10
     tc_rows = facts * FACT_REPEATS + filler + held_out_text + [r[:lm_cfg.n_ctx] for r in long_rows]
     xs, ys = _collect(model, tc_rows, lm_cfg.n_layers)
     log(f"transcoder data: {xs[0].shape[0]} positions per layer")
-    tc_cfg = TranscoderConfig(steps=tc_steps, seed=seed)
+    tc_cfg = TranscoderConfig(steps=tc_steps, seed=seed,
+                              first_layer_steps=tc_first_layer_steps if tc_first_layer_steps else 2 * tc_steps)
     tc_arrays, tc_seconds = {}, []
     for layer in range(lm_cfg.n_layers):
         arrays, rec = train_transcoder(xs[layer], ys[layer], tc_cfg, layer, log=log)

@@ -18,6 +18,7 @@ class TranscoderConfig:
     n_features: int = 512
     k: int = 8
     steps: int = 2000
+    first_layer_steps: int = 4000  # layer 0 (token lookups) is the hardest to reconstruct
     batch: int = 1024
     lr: float = 2e-3
     decay_fraction: float = 0.2   # linear decay to 0 over the last 20 % of steps
@@ -50,10 +51,11 @@ def train_transcoder(x: torch.Tensor, y: torch.Tensor, cfg: TranscoderConfig, la
     }
     opt = torch.optim.Adam(params.values(), lr=cfg.lr)
     since_fired = torch.zeros(cfg.n_features, dtype=torch.long)
-    decay_start = int(cfg.steps * (1 - cfg.decay_fraction))
+    steps = cfg.first_layer_steps if layer == 0 else cfg.steps
+    decay_start = int(steps * (1 - cfg.decay_fraction))
     start = time.perf_counter()
-    for step in range(cfg.steps):
-        lr = cfg.lr if step < decay_start else cfg.lr * (cfg.steps - step) / (cfg.steps - decay_start)
+    for step in range(steps):
+        lr = cfg.lr if step < decay_start else cfg.lr * (steps - step) / (steps - decay_start)
         for group in opt.param_groups:
             group["lr"] = lr
         rows = torch.randint(n, (cfg.batch,), generator=gen)
@@ -75,7 +77,7 @@ def train_transcoder(x: torch.Tensor, y: torch.Tensor, cfg: TranscoderConfig, la
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if step % 500 == 0 or step == cfg.steps - 1:
+        if step % 500 == 0 or step == steps - 1:
             log(f"  tc layer {layer} step {step:5d}  loss={float(loss.detach()):.4f}  dead={n_dead}")
     arrays = {name: t.detach().numpy().astype(np.float32) for name, t in params.items()}
     return arrays, {"seconds": round(time.perf_counter() - start, 1)}
