@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from agp_dash.engine import Intervention
-from agp_dash.graphs.loader import load_graph
+from agp_dash.graphs import load_graph
 
 from .conftest import DALLAS
 
@@ -65,3 +65,24 @@ def test_ablating_the_say_austin_features_lowers_p_austin(engine, dallas64):
         change = next(c for c in result.changes() if c["token"] == "Austin")
         assert change["new"] < change["clean"] - 0.01, (mode, change)
         assert np.isclose(change["clean"], attr.logit_probs[0], atol=1e-5)
+
+
+def test_swapping_texas_for_california_moves_probability_to_sacramento(engine):
+    """Spec §6.2 demo: ablate the Texas/Austin group on the Dallas prompt and inject the
+    California/Sacramento group (values from the Oakland prompt) at the last position."""
+    oakland = DALLAS.replace("Dallas", "Oakland")
+    dallas, cal = engine.attribute(DALLAS), engine.attribute(oakland)
+    last = dallas.n_positions - 1
+
+    def group(attr, tokens):
+        return [i for i in range(attr.n_features) if attr.feature_pos[i] == last
+                and set(tokens) & set(_top_logits(engine, attr.feature_layer[i], attr.feature_index[i]))]
+
+    ivs = [Intervention(int(dallas.feature_layer[i]), int(dallas.feature_index[i]), value=0.0, positions=(last,))
+           for i in group(dallas, ["Texas", "Austin"])]
+    ivs += [Intervention(int(cal.feature_layer[i]), int(cal.feature_index[i]), value=float(cal.activation[i]),
+                         positions=(last,)) for i in group(cal, ["California", "Sacramento"])]
+    result = engine.intervene(DALLAS, ivs, mode="open", watch=["Sacramento", "Austin"])
+    change = {c["token"]: c for c in result.changes()}
+    assert change["Sacramento"]["new"] > change["Sacramento"]["clean"] + 0.1
+    assert change["Austin"]["new"] < change["Austin"]["clean"] - 0.3

@@ -10,7 +10,7 @@ from agp_dash.engine import write_graph_files
 from agp_dash.errors import InputError
 from agp_dash.graphs.encoding import cantor_decode
 from agp_dash.graphs.influence import cumulative_scores, influence_vector, normalize_matrix
-from agp_dash.graphs.loader import load_graph
+from agp_dash.graphs import load_graph
 from tests.fixture_paths import spec_file
 
 from .conftest import DALLAS
