@@ -229,6 +229,8 @@ def _write(out_dir: Path, binaries: dict[str, bytes], jsons: dict[str, object], 
         manifest["files"] = {name: {"sha256": A.sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
                              for name in A.HASHED_FILES}
         atomic_write_json(tmp / A.MANIFEST_FILE, manifest, indent=1)
+        for path in tmp.iterdir():
+            path.chmod(0o644)  # atomic writes create private files; the model is for everyone
         A.load_artifacts(tmp)  # refuse to ship what the runtime cannot read
         if out_dir.exists():
             out_dir.rename(old)
