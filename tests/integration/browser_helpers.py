@@ -27,3 +27,10 @@ def open_tab(dash_duo, label: str) -> None:
             link.click()
             return
     raise AssertionError(f"no tab labelled {label!r}")
+
+
+def choose_option(dash_duo, dropdown_id: str, label: str) -> None:
+    """Open a dcc.Dropdown and pick the option showing ``label``."""
+    click(dash_duo, f"#{dropdown_id}")
+    options = dash_duo.driver.find_elements("css selector", "[role=option]")
+    next(o for o in options if o.text == label).click()

@@ -8,6 +8,7 @@ import pytest
 from dash.testing.wait import until
 
 from agp_dash.web.ids import Home
+from tests.integration.browser_helpers import click
 
 pytestmark = pytest.mark.celery
 
@@ -54,7 +55,7 @@ def test_ce01_verify_job_runs_on_celery_worker(dash_duo, celery_env, celery_work
     assert type(app.agp_background_manager).__name__ == "CeleryManager"
     services().workspace.save_text("graphs", "shared.json", "{}", producer="t")
     dash_duo.start_server(app)
-    dash_duo.find_element(f"#{Home.VERIFY_RUN}").click()
+    click(dash_duo, f"#{Home.VERIFY_RUN}")
     dash_duo.wait_for_contains_text(f"#{Home.VERIFY_RESULT}", "All 1 artefacts match", timeout=30)
     until(lambda: dash_duo.find_element(f"#{Home.VERIFY_RUN}").is_enabled(), 5)
     assert "background_callback_" in celery_worker.read_text()

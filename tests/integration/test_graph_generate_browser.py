@@ -2,20 +2,13 @@
 from dash.testing.wait import until
 
 from agp_dash.web.ids import Graph
-from tests.integration.browser_helpers import click, open_tab
-
-
-def choose_backend(dash_duo, label):
-    dash_duo.find_element(f"#{Graph.BACKEND}").click()
-    option = next(o for o in dash_duo.driver.find_elements("css selector", f"#{Graph.BACKEND} [role=option], .dash-dropdown-option, [role=option]")
-                  if o.text == label)
-    option.click()
+from tests.integration.browser_helpers import choose_option, click, open_tab
 
 
 def test_gg01_preview_and_generate_opens_the_new_graph(dash_duo, make_app, fake_graph_backend):
     dash_duo.start_server(make_app())
     open_tab(dash_duo, "Graph")
-    choose_backend(dash_duo, "Fake backend (tests)")
+    choose_option(dash_duo, Graph.BACKEND, "Fake backend (tests)")
     until(lambda: dash_duo.find_element(f"#{Graph.MODEL_ID}").get_attribute("value") == "fake-model", 10)
     assert "max feature nodes 1–100" in dash_duo.find_element(f"#{Graph.LIMITS_NOTE}").text
     prompt = dash_duo.find_element(f"#{Graph.PROMPT}")
@@ -34,7 +27,7 @@ def test_gg01_preview_and_generate_opens_the_new_graph(dash_duo, make_app, fake_
 def test_gg02_bad_settings_and_backend_errors_are_clear(dash_duo, make_app, fake_graph_backend):
     dash_duo.start_server(make_app())
     open_tab(dash_duo, "Graph")
-    choose_backend(dash_duo, "Fake backend (tests)")
+    choose_option(dash_duo, Graph.BACKEND, "Fake backend (tests)")
     until(lambda: dash_duo.find_element(f"#{Graph.MODEL_ID}").get_attribute("value") == "fake-model", 10)
     dash_duo.find_element(f"#{Graph.PROMPT}").send_keys("this will fail")
     click(dash_duo, f"#{Graph.PREVIEW_BTN}")

@@ -7,7 +7,7 @@ from agp_dash.settings import Secret
 from agp_dash.web import neuronpedia_access
 from agp_dash.web.ids import Graph, Home
 from tests.fakes.neuronpedia_server import API_KEY
-from tests.integration.browser_helpers import click, open_tab
+from tests.integration.browser_helpers import choose_option, click, open_tab
 
 
 @pytest.fixture
@@ -19,8 +19,7 @@ def np_app(make_app, fake_np, monkeypatch):
 
 def choose_neuronpedia(dash_duo):
     open_tab(dash_duo, "Graph")
-    dash_duo.find_element(f"#{Graph.BACKEND}").click()
-    next(o for o in dash_duo.driver.find_elements("css selector", "[role=option]") if o.text == "Neuronpedia").click()
+    choose_option(dash_duo, Graph.BACKEND, "Neuronpedia")
     until(lambda: dash_duo.find_element(f"#{Graph.MODEL_ID}").get_attribute("value") == "gemma-2-2b", 10)
 
 

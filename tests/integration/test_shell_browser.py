@@ -5,7 +5,7 @@ from dash.testing.wait import until
 
 from agp_dash.web.ids import Home, Shell, Tab
 from tests.fixture_paths import REPO_ROOT
-from tests.integration.browser_helpers import open_tab
+from tests.integration.browser_helpers import click, open_tab
 
 TAB_TEXT = {Tab.HOME: "Workspace", Tab.GRAPH: "1 · Graph", Tab.PROBE: "2 · Probe", Tab.GROUP: "3 · Group"}
 
@@ -38,7 +38,7 @@ def test_br03_workspace_table_opens_artefact_in_its_stage(dash_duo, make_app):
     assert "Dallas is in · gemma-2-2b" in dash_duo.find_element(f"#{Home.WORKSPACE_GRID}").text
     dash_duo.find_element(f"#{Home.WORKSPACE_GRID} .ag-row .ag-cell").click()
     until(lambda: dash_duo.find_element(f"#{Home.OPEN_BTN}").is_enabled(), 5)
-    dash_duo.find_element(f"#{Home.OPEN_BTN}").click()
+    click(dash_duo, f"#{Home.OPEN_BTN}")
     dash_duo.wait_for_contains_text(".tab-content > .tab-pane.active", "graphs/dallas.json")
     assert dash_duo.get_logs() == []
 
@@ -50,7 +50,7 @@ def test_br04_background_verify_shows_progress_and_result(dash_duo, make_app):
     for i in range(3):
         services().workspace.save_text("graphs", f"g{i}.json", "{}", producer="t")
     dash_duo.start_server(app)
-    dash_duo.find_element(f"#{Home.VERIFY_RUN}").click()
+    click(dash_duo, f"#{Home.VERIFY_RUN}")
     dash_duo.wait_for_contains_text(f"#{Home.VERIFY_RESULT}", "All 3 artefacts match their manifests", timeout=20)
     until(lambda: dash_duo.find_element(f"#{Home.VERIFY_RUN}").is_enabled(), 5)
     assert not dash_duo.find_element(f"#{Home.VERIFY_CANCEL}").is_enabled()
