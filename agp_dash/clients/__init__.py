@@ -15,7 +15,7 @@ from agp_dash.clients.np_activations import (ActivationRecord, Probe, SourceReco
                                              features_from_graph, plan_probe_run, probe_features)
 from agp_dash.clients.neuronpedia_backend import NeuronpediaBackend
 from agp_dash.clients.np_cache import ResponseCache
-from agp_dash.clients.np_errors import (AuthError, BusyError, CancelledError, ForbiddenError, GraphInvalidError,
+from agp_dash.clients.np_errors import (AuthError, BusyError, CancelledError, ForbiddenError, GraphInvalidError, OverQuotaError,
                                         InvalidResponseError, NeuronpediaConnectionError, NeuronpediaError,
                                         NeuronpediaTimeoutError, NotFoundError, RateLimitError, RemoteUnavailableError,
                                         RequestRejectedError, ServerError, SlugTakenError, SubgraphRejectedError)
@@ -29,7 +29,7 @@ from agp_dash.clients.np_urls import GraphRef, feature_ui_url, graph_ui_url, par
 __all__ = [
     "ActivationRecord", "AuthError", "Backoff", "BusyError", "CallPolicy", "CancelledError", "ForbiddenError",
     "GraphDownload", "GraphInvalidError", "GraphRef", "InvalidResponseError", "NeuronpediaBackend",
-    "NeuronpediaClient", "NeuronpediaConnectionError", "NeuronpediaError", "NeuronpediaTimeoutError",
+    "NeuronpediaClient", "NeuronpediaConnectionError", "NeuronpediaError", "NeuronpediaTimeoutError", "OverQuotaError",
     "NotFoundError", "Probe", "ProbePlan", "RateLimitError", "RemoteUnavailableError", "RequestRejectedError",
     "ResponseCache", "ServerError", "SlugTakenError", "SourceRecord", "SubgraphRejectedError", "TokenizeResult",
     "baseline_probe", "clerp_key", "feature_labels", "feature_ui_url", "features_from_graph", "fetch_graph",

@@ -16,7 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from agp_dash.clients.np_errors import (CancelledError, InvalidResponseError, NotFoundError, RemoteUnavailableError)
+from agp_dash.clients.np_errors import (CancelledError, InvalidResponseError, NotFoundError, OverQuotaError,
+                                        RemoteUnavailableError)
 from agp_dash.clients.np_limits import TEXTS_PER_CALL, ProbePlan, calls_for, plan_probe_calls
 from agp_dash.errors import InputError
 
@@ -198,13 +199,16 @@ def _align(tokens: list[str], values: list[float], reference: list[str]) -> list
 
 def probe_features(client: "NeuronpediaClient", features: Iterable[Any], probes: Iterable[Any], *,
                    model_id: str, source_set: str, graph_slug: str | None = None, method: str = "auto",
-                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> dict:
+                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+                   over_quota_ok: bool = False) -> dict:
     """Activations of ``features`` on ``probes`` as an activation dump (seed-method §2.5).
 
     ``method``: ``"new"`` (``/activation/new``), ``"source"`` (``/activation/source``) or
     ``"auto"`` (source when the server offers it and it needs fewer calls). ``progress(fraction,
     message)`` is called after every call; ``cancel()`` returning True stops between calls with
-    :class:`CancelledError` (fetched values stay cached).
+    :class:`CancelledError` (fetched values stay cached). A run that cannot finish within the
+    hourly quota raises :class:`OverQuotaError` (with the plan) before any call, unless
+    ``over_quota_ok`` says the user agreed.
     """
     if method not in ("auto", "new", "source"):
         raise InputError(f"method must be auto, new or source (got {method!r}).")
@@ -214,6 +218,9 @@ def probe_features(client: "NeuronpediaClient", features: Iterable[Any], probes:
         raise InputError("Give at least one feature and one probe prompt.")
     run = _ProbeRun(client, feats, plist, model_id, source_set, progress, cancel)
     run.load_cached()
+    plan = _plan(client, run)
+    if not plan.fits and not over_quota_ok:
+        raise OverQuotaError(plan)
     if method != "new" and (method == "source" or run.source_calls() < run.new_calls()):
         try:
             run.fetch_by_source()
@@ -235,12 +242,16 @@ def plan_probe_run(client: "NeuronpediaClient", features: Iterable[Any], probes:
                    model_id: str, source_set: str) -> ProbePlan:
     """:func:`plan_probe_calls` for a concrete run: cached values cost nothing, and the last
     ``x-limit-remaining`` seen for ``/activation/new`` is used when known."""
-    feats, plist = normalize_features(features), normalize_probes(probes)
-    run = _ProbeRun(client, feats, plist, model_id, source_set, None, None)
+    run = _ProbeRun(client, normalize_features(features), normalize_probes(probes), model_id, source_set, None, None)
     run.load_cached()
-    return plan_probe_calls(len(feats), len(plist), cached_calls=calls_for(len(feats), len(plist)) - run.new_calls(),
+    return _plan(client, run)
+
+
+def _plan(client: "NeuronpediaClient", run: "_ProbeRun") -> ProbePlan:
+    n_features, n_prompts = len(run.feats), len(run.probes)
+    return plan_probe_calls(n_features, n_prompts, cached_calls=calls_for(n_features, n_prompts) - run.new_calls(),
                             remaining=client.limit_remaining.get("/api/activation/new"),
-                            n_sources=len({layer for layer, _ in feats}))
+                            n_sources=len({layer for layer, _ in run.feats}))
 
 
 class _ProbeRun:

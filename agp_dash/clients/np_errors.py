@@ -94,3 +94,11 @@ class SubgraphRejectedError(NeuronpediaError):
 
 class CancelledError(AgpError):
     """The user stopped a long run; what was fetched so far stays in the cache."""
+
+
+class OverQuotaError(AgpError):
+    """A probing run needs more calls than the hourly quota has left; it starts only with consent."""
+
+    def __init__(self, plan):
+        super().__init__(f"Not started: {plan.summary()} Agree to run over the limit to start anyway.")
+        self.plan = plan

@@ -128,7 +128,7 @@ def test_429_stops_by_default_and_keeps_what_was_fetched(np_client, fake_np):
         probe(np_client, method="new")
     assert fake_np.calls("/api/activation/new") == 3 and caught.value.bucket == "/api/activation/new"
     fake_np.limiter.reset()
-    probe(np_client, method="new")
+    probe(np_client, method="new", over_quota_ok=True)  # this client last saw 0 left: the user agrees
     assert fake_np.calls("/api/activation/new") == 3 + 9 - 2  # the two answered calls came from the cache
 
 
@@ -223,3 +223,18 @@ def test_plan_for_a_run_counts_the_cache_and_the_remaining_quota(np_client, fake
     probe(np_client, probes=PROBES[:4], method="new")
     plan = plan_probe_run(np_client, FEATURES, PROBES, **args)
     assert plan.calls == 6 and plan.available == 997 and plan.source_calls == 9
+
+
+def test_run_over_the_remaining_quota_needs_consent(np_client, fake_np):
+    from agp_dash.clients import OverQuotaError
+
+    fake_np.set_remaining("/api/activation/new", 5)
+    np_client.activation("gemma-2-2b", "3-clt-hp", 7, "learn the quota")  # the answer says 4 are left
+    before = fake_np.calls("/api/activation/new")
+    with pytest.raises(OverQuotaError, match="Not started: 9 call") as refused:
+        probe(np_client, method="new")
+    assert not refused.value.plan.fits and "Agree to run over the limit" in str(refused.value)
+    assert fake_np.calls("/api/activation/new") == before  # nothing was sent
+    with pytest.raises(RateLimitError):  # with consent it runs until the server says stop
+        probe(np_client, method="new", over_quota_ok=True)
+    assert fake_np.calls("/api/activation/new") > before
