@@ -48,6 +48,5 @@ def generate_and_save(workspace: Workspace, backend: str | GraphBackend, prompt:
     return workspace.save_bytes(
         "graphs", name, data, producer=producer,
         parameters={"backend": backend.name, "prompt": prompt, **settings.to_dict()},
-        summary={"prompt": prompt, "model_id": graph.model_id, "slug": graph.slug,
-                 "n_nodes": graph.n_nodes, "n_links": graph.n_links},
+        summary=graph.manifest_summary(),
     )

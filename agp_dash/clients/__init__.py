@@ -7,7 +7,7 @@ Neuronpedia (spec §1):
   activation dump; :func:`plan_probe_calls` / :func:`plan_probe_run` — what such a run costs
   against the hourly limit (the latter counts cached values and the server's remaining quota);
 * :func:`feature_labels`, :func:`graph_labels` — labels for a graph's feature nodes;
-* :func:`generate_graph`, :func:`fetch_graph` — plain functions for the graph CLI;
+* :func:`fetch_graph` — a plain function for the graph CLI (generation goes through the backend);
 * :class:`NeuronpediaBackend` — the ``"neuronpedia"`` graph backend (registered on import).
 """
 from agp_dash.clients.neuronpedia import GraphDownload, NeuronpediaClient, TokenizeResult
@@ -19,7 +19,7 @@ from agp_dash.clients.np_errors import (AuthError, BusyError, CancelledError, Fo
                                         InvalidResponseError, NeuronpediaConnectionError, NeuronpediaError,
                                         NeuronpediaTimeoutError, NotFoundError, RateLimitError, RemoteUnavailableError,
                                         RequestRejectedError, ServerError, SlugTakenError, SubgraphRejectedError)
-from agp_dash.clients.np_graphs import fetch_graph, generate_graph, save_graph
+from agp_dash.clients.np_graphs import fetch_graph, save_graph
 from agp_dash.clients.np_labels import feature_labels, graph_labels, label_from_explanations
 from agp_dash.clients.np_limits import ProbePlan, plan_probe_calls
 from agp_dash.clients.np_subgraphs import clerp_key, subgraph_payload, validate_subgraph_payload
@@ -33,7 +33,7 @@ __all__ = [
     "NotFoundError", "Probe", "ProbePlan", "RateLimitError", "RemoteUnavailableError", "RequestRejectedError",
     "ResponseCache", "ServerError", "SlugTakenError", "SourceRecord", "SubgraphRejectedError", "TokenizeResult",
     "baseline_probe", "clerp_key", "feature_labels", "feature_ui_url", "features_from_graph", "fetch_graph",
-    "generate_graph", "graph_labels", "graph_ui_url", "label_from_explanations", "parse_graph_url",
+    "graph_labels", "graph_ui_url", "label_from_explanations", "parse_graph_url",
     "plan_probe_calls", "plan_probe_run", "probe_features", "save_graph", "subgraph_payload",
     "validate_subgraph_payload",
 ]

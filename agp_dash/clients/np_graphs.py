@@ -1,15 +1,14 @@
-"""Plain functions for the graph CLI and the UI: generate or fetch a Neuronpedia graph, save it.
+"""Plain functions for the graph CLI and the UI: fetch a Neuronpedia graph, save it.
 
-``generate_graph`` / ``fetch_graph`` return the graph JSON dict; with a workspace they also
-store it under ``graphs/`` with a manifest (model, slug, source set, parameters, links; never
-the API key).
+``fetch_graph`` returns the graph JSON dict; with a workspace it also stores it under
+``graphs/`` with a manifest (model, slug, source set, parameters, links; never the API key).
+Generation goes through :func:`agp_dash.generation.generate_and_save` like every backend.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from agp_dash.clients.neuronpedia import GraphDownload, NeuronpediaClient
-from agp_dash.graphs.backends import GenerationSettings
 from agp_dash.settings import Settings
 from agp_dash.workspace import Artefact, Workspace
 
@@ -18,19 +17,6 @@ Progress = Callable[[float, str], None]
 
 def _client(client: NeuronpediaClient | None, app_settings: Settings | None) -> NeuronpediaClient:
     return client or NeuronpediaClient.from_settings(app_settings or Settings.from_env())
-
-
-def generate_graph(prompt: str, settings: GenerationSettings | None = None, *,
-                   client: NeuronpediaClient | None = None, app_settings: Settings | None = None,
-                   workspace: Workspace | None = None, preflight: bool = True,
-                   progress: Progress | None = None) -> dict:
-    """Generate a graph on Neuronpedia and return its JSON (saved to ``workspace`` when given)."""
-    download = _client(client, app_settings).generate(prompt, settings, preflight=preflight, progress=progress)
-    if workspace is not None:
-        save_graph(workspace, download, producer="neuronpedia.generate",
-                   parameters=(settings or GenerationSettings()).to_dict() | {"slug": download.slug,
-                                                                             "source_set": download.source_set})
-    return download.graph
 
 
 def fetch_graph(url: str | None = None, model_id: str | None = None, slug: str | None = None, *,
@@ -55,5 +41,5 @@ def save_graph(workspace: Workspace, download: GraphDownload, *, producer: str, 
         inputs=[{"neuronpedia_graph": download.ui_url, "json_url": download.json_url}],
         summary={"prompt": prompt[len("<bos>"):] if prompt.startswith("<bos>") else prompt,
                  "model_id": download.model_id, "slug": download.slug, "source_set": download.source_set,
-                 "nodes": download.num_nodes, "links": download.num_links, "backend": "neuronpedia",
+                 "n_nodes": download.num_nodes, "n_links": download.num_links, "backend": "neuronpedia",
                  "recovered_after_timeout": download.recovered})

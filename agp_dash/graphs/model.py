@@ -202,6 +202,11 @@ class AttributionGraph:
         from agp_dash.graphs.influence import graph_scores
         return graph_scores(self)
 
+    def manifest_summary(self) -> dict:
+        """What a workspace manifest records about a graph (and the Home tab shows)."""
+        return {"prompt": self.prompt.removeprefix("<bos>").strip(), "model_id": self.model_id,
+                "slug": self.slug, "source_set": self.source_set, "n_nodes": self.n_nodes, "n_links": self.n_links}
+
     # -------------------------------------------------------------------- links
     def neuronpedia_graph_url(self) -> str | None:
         """Neuronpedia graph page (§1.1.4), or None without model id or slug."""

@@ -42,13 +42,8 @@ def view_frame(graph: AttributionGraph) -> pd.DataFrame:
 
 
 # -- store and summaries --------------------------------------------------------------------
-def graph_summary(graph: AttributionGraph) -> dict:
-    return {"prompt": graph.prompt.removeprefix("<bos>").strip(), "model_id": graph.model_id,
-            "slug": graph.slug, "n_nodes": graph.n_nodes, "n_links": graph.n_links}
-
-
 def store_data(artefact_id: str, graph: AttributionGraph) -> dict:
-    return {"artefact_id": artefact_id, "name": artefact_id.split("/", 1)[-1], **graph_summary(graph)}
+    return {"artefact_id": artefact_id, "name": artefact_id.split("/", 1)[-1], **graph.manifest_summary()}
 
 
 def summary_block(graph: AttributionGraph) -> html.Div:
@@ -228,5 +223,5 @@ def save_selection(workspace: Workspace, graph: AttributionGraph, graph_id: str,
         "selections", name, selection.to_selected_features(), producer="Graph tab: save selection",
         parameters=selection.params,
         inputs=[{"name": graph_id, "sha256": (graph_artefact.manifest or {}).get("sha256")}],
-        summary={**graph_summary(graph), "n_features": len(selection.features)},
+        summary={**graph.manifest_summary(), "n_features": len(selection.features)},
     )

@@ -4,7 +4,7 @@ import logging
 from agp_dash.settings import ENVIRONMENT, Secret, Settings
 
 KEY = "np-secret-key-0123456789abcdef"
-OPENAI_KEY = "sk-test-abcdefghijklmnopqrstuvwxyz"
+OPENAI_KEY = "openai-test-key-abcdefghijklmnop"
 
 
 def test_st01_defaults_without_environment(tmp_path):

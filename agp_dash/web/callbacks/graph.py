@@ -59,7 +59,7 @@ def save_upload(contents: str, filename: str) -> str:
 
     workspace.save_bytes("graphs", name, data, producer="upload (Graph tab)",
                          inputs=[{"name": filename, "sha256": sha256_bytes(data), "size": len(data)}],
-                         summary=graph_view.graph_summary(graph))
+                         summary=graph.manifest_summary())
     return f"graphs/{name}"
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from agp_dash.clients import (BusyError, GraphInvalidError, InvalidResponseError, NeuronpediaConnectionError,
                               NeuronpediaTimeoutError, NotFoundError, RateLimitError, RequestRejectedError,
-                              SlugTakenError, fetch_graph, generate_graph, parse_graph_url)
+                              SlugTakenError, fetch_graph, parse_graph_url)
 from agp_dash.clients.np_transport import CallPolicy
 from agp_dash.errors import InputError
 from agp_dash.graphs import load_graph
@@ -268,12 +268,15 @@ def test_unreachable_server_is_a_clear_connection_error(make_np_client):
 
 
 def test_plain_functions_for_the_graph_cli(np_client, fake_np, tmp_path):
+    from agp_dash.clients import NeuronpediaBackend
+    from agp_dash.generation import generate_and_save
+
     workspace = Workspace(tmp_path / "home")
-    graph = generate_graph(PROMPT, settings(), client=np_client, workspace=workspace)
-    assert graph["metadata"]["slug"] == "agp-test-graph"
-    artefact = workspace.get("graphs", "agp-test-graph.json")
+    artefact = generate_and_save(workspace, NeuronpediaBackend(client_factory=lambda: np_client), PROMPT, settings())
+    assert json.loads(artefact.path.read_text())["metadata"]["slug"] == "agp-test-graph"
+    assert artefact.name == "agp-test-graph.json"
     manifest = artefact.manifest
-    assert manifest["producer"] == "neuronpedia.generate"
+    assert manifest["producer"] == "agp graph generate" and manifest["parameters"]["backend"] == "neuronpedia"
     assert manifest["parameters"]["slug"] == "agp-test-graph" and manifest["summary"]["source_set"] == "clt-hp"
     assert manifest["summary"]["prompt"] == PROMPT
     fetched = fetch_graph(model_id="gemma-2-2b", slug="agp-test-graph", client=np_client, workspace=workspace)

@@ -6,7 +6,8 @@ import logging
 import pytest
 
 from agp_dash.clients import (AuthError, NeuronpediaClient, RateLimitError, probe_features, subgraph_payload)
-from agp_dash.clients.np_graphs import generate_graph
+from agp_dash.clients.neuronpedia_backend import NeuronpediaBackend
+from agp_dash.generation import generate_and_save
 from agp_dash.settings import Secret, Settings
 from agp_dash.workspace import Workspace
 from tests.fakes.neuronpedia_server import API_KEY, SYNTHETIC_SLUG
@@ -26,7 +27,8 @@ def test_key_never_in_logs_errors_files_or_dumps(make_np_client, fake_np, tmp_pa
     client = make_np_client()
     workspace = Workspace(tmp_path / "home")
     texts = []
-    generate_graph("Roses are red", client=client, workspace=workspace)
+    generate_and_save(workspace, NeuronpediaBackend(client_factory=lambda: client), "Roses are red",
+                      NeuronpediaBackend.defaults)
     texts.append(repr(probe_features(client, [(1, 5)], ["a b"], model_id="gemma-2-2b", source_set="clt-hp")))
     client.save_subgraph(subgraph_payload("gemma-2-2b", SYNTHETIC_SLUG, pinned_ids=[], supernodes=[]))
     fake_np.set_remaining("/api/graph/generate", 0)
