@@ -24,9 +24,10 @@ from agp_dash.errors import InputError
 from agp_dash.engine.attribution import Attribution
 from agp_dash.graphs.encoding import EMBEDDING, ERROR, FEATURE, LOGIT, cantor_encode
 from agp_dash.graphs.influence import compute_influence, prune_graph
+from agp_dash.graphs.model import LOCAL_ENGINE_GENERATOR
 
 FEATURE_TYPE = "cross layer transcoder"  # circuit-tracer writes this for per-layer transcoders too
-GENERATOR = "agp local engine"
+GENERATOR = LOCAL_ENGINE_GENERATOR  # graphs with it get no Neuronpedia links
 
 
 class NodeTable:

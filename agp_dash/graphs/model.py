@@ -18,6 +18,8 @@ from agp_dash.errors import InputError
 from agp_dash.graphs.encoding import EMBEDDING, ERROR, FEATURE, FEATURE_TYPES_WITH_DETAILS, LOGIT, OTHER
 
 NEURONPEDIA_BASE = "https://www.neuronpedia.org"
+#: ``metadata.info.generator.name`` of graphs written by the local engine.
+LOCAL_ENGINE_GENERATOR = "agp local engine"
 
 #: Columns of :attr:`AttributionGraph.nodes`, in order.
 NODE_COLUMNS = (
@@ -208,9 +210,15 @@ class AttributionGraph:
                 "slug": self.slug, "source_set": self.source_set, "n_nodes": self.n_nodes, "n_links": self.n_links}
 
     # -------------------------------------------------------------------- links
+    @property
+    def from_local_engine(self) -> bool:
+        """Made by agp's bundled model, which Neuronpedia does not know (so no links there)."""
+        generator = (self.metadata.get("info") or {}).get("generator") or {}
+        return isinstance(generator, dict) and generator.get("name") == LOCAL_ENGINE_GENERATOR
+
     def neuronpedia_graph_url(self) -> str | None:
-        """Neuronpedia graph page (§1.1.4), or None without model id or slug."""
-        if not self.model_id or not self.slug:
+        """Neuronpedia graph page (§1.1.4), or None without model id or slug, or for local graphs."""
+        if not self.model_id or not self.slug or self.from_local_engine:
             return None
         url = f"{NEURONPEDIA_BASE}/{quote(self.model_id)}/graph?"
         if self.source_set:
@@ -224,7 +232,7 @@ class AttributionGraph:
         and source set are known.
         """
         row = self._row(node)
-        if row["kind"] != FEATURE or row["feature_type"] not in FEATURE_TYPES_WITH_DETAILS:
+        if row["kind"] != FEATURE or row["feature_type"] not in FEATURE_TYPES_WITH_DETAILS or self.from_local_engine:
             return None
         source_set = self.source_set
         if row["feature_type"] == "lorsa":

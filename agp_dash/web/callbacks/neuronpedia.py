@@ -86,6 +86,9 @@ def fetch_labels(set_progress, _n, data, session_id):
     try:
         artefact = workspace.resolve(data["artefact_id"])
         graph = graph_for(artefact.artefact_id)
+        if graph.from_local_engine:
+            raise InputError("This graph comes from the bundled local model, which Neuronpedia does not know; "
+                             "its feature labels are already in the graph.")
         with keyring.session(session_id):
             labels = graph_labels(neuronpedia_client(), graph, progress=progress)
         labelled, n_set = with_labels(json.loads(artefact.path.read_bytes()), graph, labels)

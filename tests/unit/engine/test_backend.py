@@ -48,3 +48,13 @@ def test_generate_graph_function():
     assert graph["metadata"]["generation_settings"]["max_n_logits"] == 3
     with pytest.raises(InputError, match="Unknown graph setting"):
         generate_graph("The capital of Texas is", nodes=3)
+
+
+def test_local_graphs_link_nowhere_on_neuronpedia():
+    from agp_dash.graphs import load_graph
+
+    graph = load_graph(generate_graph("The capital of the state containing Dallas is"))
+    assert graph.from_local_engine
+    assert graph.neuronpedia_graph_url() is None
+    features = graph.nodes.index[graph.nodes["kind"] == "feature"]
+    assert all(graph.neuronpedia_feature_url(int(i)) is None for i in features)
