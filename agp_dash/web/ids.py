@@ -58,6 +58,7 @@ class Graph(StrEnum):
     NP_FETCH_RUN = "graph-np-fetch-run-btn"
     NP_FETCH_CANCEL = "graph-np-fetch-cancel-btn"
     NP_FETCH_PROGRESS = "graph-np-fetch-progress"
+    LABELS_PANEL = "graph-labels-panel"
     LABELS_RUN = "graph-labels-run-btn"
     LABELS_CANCEL = "graph-labels-cancel-btn"
     LABELS_PROGRESS = "graph-labels-progress"

@@ -21,6 +21,7 @@ def test_le01_local_model_is_the_default_and_generates_the_dallas_graph(dash_duo
     dash_duo.wait_for_contains_text(f"#{Graph.GENERATE_STATUS}", "Generated and saved graphs/", timeout=30)
     dash_duo.wait_for_contains_text(f"#{Graph.SUMMARY}", "agp-demo-states", timeout=10)
     dash_duo.wait_for_contains_text(f"#{Graph.FILTER_SUMMARY}", "Showing", timeout=10)
+    until(lambda: not dash_duo.find_element(f"#{Graph.LABELS_PANEL}").is_displayed(), 5)  # labels are in the graph
     assert dash_duo.get_logs() == []
 
 

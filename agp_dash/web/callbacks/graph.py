@@ -68,17 +68,19 @@ def setup_view(data):
     """A new graph: build the full figures once; filters then patch them."""
     if not data:
         return {"display": "none"}, None, dash.no_update, 1, [-1, 1], -1, 1, {}, [0, 1], 0, 1, {}, \
-            dash.no_update, dash.no_update, "source"
+            dash.no_update, dash.no_update, "source", dash.no_update
     try:
         graph = graph_for(data["artefact_id"])
     except AgpError as err:
         return ({"display": "none"}, error_alert(str(err), "Could not open the graph"), *[dash.no_update] * 12,
-                "source")
+                "source", dash.no_update)
     setup = graph_view.view_setup(graph, data["artefact_id"])
     return ({"display": "block"}, graph_view.summary_block(graph), setup.threshold,
             setup.threshold_max, [setup.layer_min, setup.layer_max], setup.layer_min, setup.layer_max,
             setup.layer_marks, [0, setup.position_max], 0, setup.position_max, setup.position_marks,
-            setup.scatter, setup.strength, None)
+            setup.scatter, setup.strength, None,
+            # Local graphs carry their labels; Neuronpedia does not know their model.
+            {"display": "none"} if graph.from_local_engine else {})
 
 
 def apply_filters(threshold, kinds, layers, positions, top_n, data):
@@ -179,7 +181,7 @@ def register(app) -> None:
         Output(Graph.POSITIONS, "value"), Output(Graph.POSITIONS, "min"), Output(Graph.POSITIONS, "max"),
         Output(Graph.POSITIONS, "marks"),
         Output(Graph.SCATTER, "figure"), Output(Graph.STRENGTH, "figure"),
-        Output(Graph.SOURCE_PANEL, "active_item"),
+        Output(Graph.SOURCE_PANEL, "active_item"), Output(Graph.LABELS_PANEL, "style"),
         Input(Store.GRAPH, "data"),
     )(setup_view)
     app.callback(Output(Graph.SCATTER, "figure", allow_duplicate=True),

@@ -10,11 +10,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 
-def progress_block(run_id: str, cancel_id: str, progress_id: str, run_label: str) -> html.Div:
+def progress_block(run_id: str, cancel_id: str, progress_id: str, run_label: str,
+                   secondary: bool = False) -> html.Div:
+    """``secondary``: small outlined buttons, for optional actions beside the main one."""
+    size = "sm" if secondary else None
     return html.Div(
         [
-            dbc.Button(run_label, id=run_id, color="primary", className="me-2"),
-            dbc.Button("Cancel", id=cancel_id, color="secondary", outline=True, disabled=True),
+            dbc.Button(run_label, id=run_id, color="secondary" if secondary else "primary", outline=secondary,
+                       size=size, className="me-2"),
+            dbc.Button("Cancel", id=cancel_id, color="secondary", outline=True, disabled=True, size=size),
             dbc.Progress(id=progress_id, value=0, label="", striped=True, animated=True,
                          className="mt-2 agp-progress", style={"height": "1.25rem"}),
         ],

@@ -56,7 +56,7 @@ def open_card() -> dbc.Card:
         dbc.Label("…or from Neuronpedia", html_for=Graph.NP_SOURCE, className="small mb-0 mt-2"),
         dbc.Input(id=Graph.NP_SOURCE, size="sm", className="mb-1",
                   placeholder="graph link, or model/slug e.g. gemma-2-2b/my-graph"),
-        progress_block(Graph.NP_FETCH_RUN, Graph.NP_FETCH_CANCEL, Graph.NP_FETCH_PROGRESS, "Fetch"),
+        progress_block(Graph.NP_FETCH_RUN, Graph.NP_FETCH_CANCEL, Graph.NP_FETCH_PROGRESS, "Fetch", secondary=True),
     ]), className="mb-3")
 
 
@@ -142,9 +142,9 @@ def explore_panel() -> html.Div:
         html.Div([
             html.Small("Feature labels: ", className="text-muted me-1"),
             progress_block(Graph.LABELS_RUN, Graph.LABELS_CANCEL, Graph.LABELS_PROGRESS,
-                           "Fetch labels from Neuronpedia"),
+                           "Fetch labels from Neuronpedia", secondary=True),
             html.Div(id=Graph.LABELS_STATUS, className="small mt-1"),
-        ], className="mb-3 agp-labels"),
+        ], id=Graph.LABELS_PANEL, className="mb-3 agp-labels"),
         dbc.Row([
             dbc.Col(filter_card(), lg=7),
             dbc.Col(export_card(), lg=5),
