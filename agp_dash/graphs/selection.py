@@ -183,7 +183,8 @@ def select_nodes(graph: AttributionGraph, *, max_cumulative: float | None = None
     masks = {
         "kinds": everything if kinds is None else np.isin(kind, kinds),
         "errors": everything if include_errors else kind != ERROR,
-        "influence": everything if max_cumulative is None else
+        # τ = 1 keeps everything: cumulative shares can end at 1 + 1 ulp by float summation.
+        "influence": everything if max_cumulative is None or float(max_cumulative) >= 1.0 else
         anchor | np.isnan(cumulative) | (cumulative <= float(max_cumulative)),
         "layers": everything if layers is None else
         anchor | np.isin(nodes["layer"].to_numpy(), sorted(set(int(x) for x in layers))),

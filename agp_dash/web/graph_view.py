@@ -207,16 +207,7 @@ def metrics_csv(graph: AttributionGraph, mode: str) -> str:
     return metrics_csv_text(compute_metrics(graph, mode=mode))
 
 
-def selection_json(graph: AttributionGraph, selection: Selection, threshold) -> dict:
-    return selection.to_selected_features()
-
-
-def selection_csv(graph: AttributionGraph, selection: Selection) -> str:
-    return selection.csv_text()
-
-
-def save_selection(workspace: Workspace, graph: AttributionGraph, graph_id: str, selection: Selection,
-                   threshold, kinds, layers, positions, top_n):
+def save_selection(workspace: Workspace, graph: AttributionGraph, graph_id: str, selection: Selection):
     name = workspace.unique_name("selections", f"{graph.slug or 'graph'}-selection", ".json")
     graph_artefact = workspace.resolve(graph_id)
     return workspace.save_json(

@@ -19,6 +19,7 @@ from agp_dash.web.components.alerts import error_alert
 from agp_dash.web.graph_cache import graph_for
 from agp_dash.web.ids import Graph, Shell, Store, Tab
 from agp_dash.web.services import services
+from agp_dash.workspace import sha256_bytes
 
 MAX_UPLOAD_BYTES = 250 * 1024 * 1024
 
@@ -55,8 +56,6 @@ def save_upload(contents: str, filename: str) -> str:
     workspace = services().workspace
     stem = graph.slug or filename.rsplit(".", 1)[0]
     name = workspace.unique_name("graphs", stem, ".json")
-    from agp_dash.workspace import sha256_bytes
-
     workspace.save_bytes("graphs", name, data, producer="upload (Graph tab)",
                          inputs=[{"name": filename, "sha256": sha256_bytes(data), "size": len(data)}],
                          summary=graph.manifest_summary())
@@ -143,9 +142,9 @@ def download(_metrics, _sel_json, _sel_csv, mode, threshold, kinds, layers, posi
         return dcc.send_string(graph_view.metrics_csv(graph, mode), f"{stem}-metrics-{mode}.csv")
     view = graph_view.filtered(graph, threshold, kinds, layers, positions, top_n)
     if ctx.triggered_id == Graph.DOWNLOAD_SELECTION_BTN:
-        text = json.dumps(graph_view.selection_json(graph, view, threshold), indent=2)
+        text = json.dumps(view.to_selected_features(), indent=2)
         return dcc.send_string(text, f"{stem}-selected_features_with_nodes.json")
-    return dcc.send_string(graph_view.selection_csv(graph, view), f"{stem}-selection.csv")
+    return dcc.send_string(view.csv_text(), f"{stem}-selection.csv")
 
 
 def save_selection(_n, threshold, kinds, layers, positions, top_n, data):
@@ -154,8 +153,7 @@ def save_selection(_n, threshold, kinds, layers, positions, top_n, data):
     try:
         graph = graph_for(data["artefact_id"])
         view = graph_view.filtered(graph, threshold, kinds, layers, positions, top_n)
-        artefact = graph_view.save_selection(services().workspace, graph, data["artefact_id"], view,
-                                             threshold, kinds, layers, positions, top_n)
+        artefact = graph_view.save_selection(services().workspace, graph, data["artefact_id"], view)
     except AgpError as err:
         return error_alert(str(err), "Selection not saved"), dash.no_update
     message = html.Span(["Saved ", html.Code(artefact.artefact_id)], className="text-success")

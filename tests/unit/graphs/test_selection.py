@@ -157,3 +157,13 @@ def test_read_legacy_forms():
 def test_read_selected_features_errors(payload, message):
     with pytest.raises(InputError, match=message):
         read_selected_features(payload)
+
+
+def test_tau_one_keeps_nodes_whose_cumulative_share_rounds_above_one():
+    from agp_dash.graphs import load_graph, select_nodes
+    from agp_dash.graphs.synthetic import synthetic_graph
+
+    graph = load_graph(synthetic_graph())
+    assert graph.nodes["influence"].max() > 1.0  # 1.0000000000000002 from float summation
+    selection = select_nodes(graph, max_cumulative=1.0, include_errors=True)
+    assert selection.n_selected == graph.n_nodes and selection.hidden_by["influence"] == 0
