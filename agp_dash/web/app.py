@@ -13,6 +13,7 @@ from agp_dash import __version__
 from agp_dash.settings import Settings
 from agp_dash.web.background import make_manager
 from agp_dash.web.callbacks import register_callbacks
+from agp_dash.web.components.alerts import report_callback_error
 from agp_dash.web.layout.shell import shell_layout
 from agp_dash.web.services import configure
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,
         assets_folder=str(ASSETS_DIR),
         background_callback_manager=manager,
+        on_error=report_callback_error,
         # Everything (Bootstrap included, vendored in assets/) is served from this process.
         serve_locally=True,
         external_stylesheets=[],

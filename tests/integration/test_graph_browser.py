@@ -7,7 +7,7 @@ from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from agp_dash.web.ids import Graph
+from agp_dash.web.ids import Graph, Shell
 from tests.integration.browser_helpers import click, open_tab
 from tests.fixture_paths import real_fixture
 
@@ -119,3 +119,18 @@ def test_gr07_screenshot_for_the_readme(dash_duo, make_app):
     folder = REPO_ROOT / ("docs" if os.environ.get("AGP_UPDATE_SCREENSHOTS") == "1" else ".scratch")
     folder.mkdir(exist_ok=True)
     assert dash_duo.driver.save_screenshot(str(folder / "screenshot-graph.png"))
+
+
+def test_gr08_a_failing_callback_shows_one_sentence_not_a_traceback(dash_duo, make_app):
+    from agp_dash.web.services import services
+
+    start_with_dallas(dash_duo, make_app)
+    for artefact in services().workspace.list(["graphs"]):  # the graph vanishes behind the user's back
+        artefact.path.unlink()
+    box = dash_duo.find_element(f"#{Graph.THRESHOLD} input")
+    click(dash_duo, box)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.5", Keys.ENTER)
+    dash_duo.wait_for_contains_text(f"#{Shell.ALERTS}", "no artefact graphs/", timeout=10)
+    assert "Traceback" not in dash_duo.find_element(f"#{Shell.ALERTS}").text
+    assert dash_duo.get_logs() == []
