@@ -18,6 +18,17 @@ from agp_dash.errors import AgpError
 COMMAND_MODULES = ("serve", "graph", "np", "engine")
 
 
+def command_group(subparsers, name: str, help: str, description: str):
+    """A stage's ``agp NAME …`` parser, which prints its help when given no subcommand.
+
+    Returns ``(parser, commands)``: the group's own parser (for group-wide options) and the
+    subparsers its subcommands are added to.
+    """
+    parser = subparsers.add_parser(name, help=help, description=description)
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+    return parser, parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agp",

@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import re
 
+from agp_dash.cli import command_group
 from agp_dash.errors import AgpError, InputError
 
 _SPEC = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*(?::\s*([\d,\s]+))?\s*=\s*([-+0-9.eE]+)\s*$")
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("engine", help="the embedded local model: info, predict, intervene, train",
-                                   description="The embedded demo model (numpy, offline).")
+    parser, commands = command_group(
+        subparsers, "engine", help="the embedded local model: info, predict, intervene, train",
+        description="The embedded demo model (numpy, offline).")
     parser.add_argument("--data", default=None, help="model folder (default: the shipped data/agp-demo-states)")
-    commands = parser.add_subparsers(dest="engine_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda args: parser.print_help() or 2)
 
     info = commands.add_parser("info", help="architecture, vocabulary, facts and accuracy")
     info.add_argument("--json", action="store_true", help="print JSON")

@@ -15,6 +15,7 @@ import json
 import re
 import sys
 
+from agp_dash.cli import command_group
 from agp_dash.errors import InputError
 
 _MODES = ("agp-default", "seed-v2")
@@ -22,10 +23,9 @@ _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("graph", help="attribution graphs: info, metrics, select",
-                                   description="Inspect attribution graphs, compute metrics, select nodes.")
-    parser.set_defaults(func=lambda args: parser.print_help() or 2)
-    commands = parser.add_subparsers(dest="graph_command", metavar="SUBCOMMAND")
+    _parser, commands = command_group(
+        subparsers, "graph", help="attribution graphs: info, metrics, select, generate, fetch",
+        description="Inspect attribution graphs, compute metrics, select nodes, generate or fetch graphs.")
 
     info = commands.add_parser("info", help="model, prompt, tokens, node/link counts and scores of a graph")
     _graph_argument(info)

@@ -12,14 +12,14 @@ import json
 import sys
 from dataclasses import asdict
 
+from agp_dash.cli import command_group
 from agp_dash.errors import InputError
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("np", help="Neuronpedia: quota planning, tokenizer pre-flight, feature labels",
-                                   description="Talk to the Neuronpedia API (base URL and key from settings).")
-    parser.set_defaults(func=lambda args: parser.print_help() or 2)
-    commands = parser.add_subparsers(dest="np_command", metavar="SUBCOMMAND")
+    _parser, commands = command_group(
+        subparsers, "np", help="Neuronpedia: quota planning, tokenizer pre-flight, feature labels",
+        description="Talk to the Neuronpedia API (base URL and key from settings).")
 
     quota = commands.add_parser("quota", help="what probing F features on P prompts costs (no network)")
     quota.add_argument("--features", type=int, required=True, metavar="F", help="number of features")
