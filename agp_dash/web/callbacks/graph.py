@@ -88,10 +88,7 @@ def apply_filters(threshold, kinds, layers, positions, top_n, data):
         raise dash.exceptions.PreventUpdate
     graph = graph_for(data["artefact_id"])
     view = graph_view.filtered(graph, threshold, kinds, layers, positions, top_n)
-    patch = Patch()
-    for i, points in enumerate(graph_view.scatter_highlight(graph, view.keys)):
-        patch["data"][i]["selectedpoints"] = points
-    return patch, graph_view.filter_summary(view), graph_view.coverage(graph, view, threshold)
+    return highlight_patch(graph, view.keys), graph_view.filter_summary(view), graph_view.coverage(graph, view, threshold)
 
 
 def follow_selection(threshold, kinds, layers, positions, top_n, selected, data):
@@ -110,7 +107,11 @@ def highlight_table_rows(rows, data):
     if not data or rows is None:
         raise dash.exceptions.PreventUpdate
     graph = graph_for(data["artefact_id"])
-    keys = {row["key"] for row in rows} if rows else None
+    return highlight_patch(graph, {row["key"] for row in rows} if rows else None)
+
+
+def highlight_patch(graph, keys) -> Patch:
+    """Only the scatter traces' ``selectedpoints`` change, so zoom and the rest stay put."""
     patch = Patch()
     for i, points in enumerate(graph_view.scatter_highlight(graph, keys)):
         patch["data"][i]["selectedpoints"] = points
